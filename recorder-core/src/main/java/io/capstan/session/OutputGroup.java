@@ -1,0 +1,197 @@
+package io.capstan.session;
+
+import io.capstan.media.Codec;
+import io.capstan.media.EncodedFrame;
+import io.capstan.media.TrackFormat;
+import io.capstan.mux.Muxer;
+import io.capstan.mux.MuxerFactory;
+import io.capstan.storage.SegmentKey;
+import io.capstan.storage.SegmentOutput;
+import io.capstan.storage.StorageSink;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One file being written: a set of tracks, the muxer factory chosen for their codecs, and, once open, the muxer and
+ * the storage output of the current segment. Lives on the session lane only.
+ */
+final class OutputGroup {
+
+    final int[] tracks;          // session track indexes
+    final MuxerFactory factory;
+    private final int[] muxTrack;  // session track index -> muxer track, -1 when not in this segment
+
+    private Muxer muxer;
+    private SegmentOutput output;
+    private SegmentKey key;
+    private boolean failed;
+    private long originSessionMicros;
+    private long[] lastPts;
+    private long[] prevPts;
+    private long[] frames;
+    private long maxEndMicros;
+    private Instant startTime;
+    private List<String> trackIds;
+    private List<TrackFormat> formats;
+    long firstArrivalNanos = Long.MIN_VALUE;
+
+    OutputGroup(int[] tracks, MuxerFactory factory, int sessionTracks) {
+        this.tracks = tracks;
+        this.factory = factory;
+        this.muxTrack = new int[sessionTracks];
+        Arrays.fill(muxTrack, -1);
+    }
+
+    boolean contains(int track) {
+        for (int t : tracks) {
+            if (t == track) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    boolean isOpen() {
+        return muxer != null;
+    }
+
+    boolean failed() {
+        return failed;
+    }
+
+    boolean inSegment(int track) {
+        return muxTrack[track] >= 0;
+    }
+
+    List<Codec> codecs(TrackSpec[] specs) {
+        List<Codec> c = new ArrayList<>();
+        for (int t : tracks) {
+            c.add(specs[t].codec());
+        }
+        return c;
+    }
+
+    /**
+     * Opens a segment with the tracks that are ready.
+     *
+     * @return null on success, otherwise the error sentence (the group is then failed)
+     */
+    String open(StorageSink sink, SegmentKey segmentKey, TrackSpec[] specs, TrackFormat[] trackFormats, boolean[] ready,
+                long originMicros, Instant wallStart) {
+        this.key = segmentKey;
+        this.originSessionMicros = originMicros;
+        this.startTime = wallStart;
+        try {
+            boolean seekable = factory instanceof MuxerFactory.Seekable;
+            output = sink.open(segmentKey, seekable);
+            if (factory instanceof MuxerFactory.Seekable s) {
+                muxer = s.create(output.seekable().orElseThrow(
+                        () -> new IOException(sink.describe() + " cannot seek, " + factory.container().id() + " needs it")));
+            } else {
+                muxer = ((MuxerFactory.Streaming) factory).create(output);
+            }
+            trackIds = new ArrayList<>();
+            formats = new ArrayList<>();
+            for (int t : tracks) {
+                if (ready[t]) {
+                    muxTrack[t] = muxer.addTrack(trackFormats[t]);
+                    trackIds.add(specs[t].id());
+                    formats.add(trackFormats[t]);
+                }
+            }
+            lastPts = new long[muxTrack.length];
+            Arrays.fill(lastPts, Long.MIN_VALUE);
+            prevPts = new long[muxTrack.length];
+            Arrays.fill(prevPts, Long.MIN_VALUE);
+            frames = new long[muxTrack.length];
+            return null;
+        } catch (IOException | RuntimeException e) {
+            failed = true;
+            if (output != null) {
+                output.abort();
+            }
+            muxer = null;
+            return "cannot open segment " + segmentKey.path() + ": " + message(e);
+        }
+    }
+
+    /**
+     * Writes a frame whose session time is {@code sessionMicros}.
+     *
+     * @return null, or an error sentence when writing failed (the segment is then salvaged and the group failed)
+     */
+    String write(EncodedFrame f, long sessionMicros) {
+        int t = f.track();
+        int mt = muxTrack[t];
+        if (mt < 0 || failed) {
+            return null;
+        }
+        long pts = Math.max(0, sessionMicros - originSessionMicros);
+        if (pts <= lastPts[t]) {
+            pts = lastPts[t] + 1; // presentation times strictly increase within a track
+        }
+        prevPts[t] = lastPts[t];
+        lastPts[t] = pts;
+        f.ptsMicros(pts);
+        try {
+            muxer.write(mt, f);
+            frames[t]++;
+            long step = prevPts[t] == Long.MIN_VALUE ? 0 : pts - prevPts[t];
+            maxEndMicros = Math.max(maxEndMicros, pts + step);
+            return null;
+        } catch (IOException | RuntimeException e) {
+            failed = true;
+            return "writing " + key.path() + " failed: " + message(e) + "; the file keeps what was written before";
+        }
+    }
+
+    /**
+     * Finalizes and commits the segment (also after a write failure: what was written is kept).
+     *
+     * @return the segment's metadata, or null when nothing was open
+     */
+    SegmentInfo close(List<String> errors) {
+        if (output == null) {
+            return null;
+        }
+        boolean complete = !failed;
+        try {
+            muxer.close();
+        } catch (IOException | RuntimeException e) {
+            complete = false;
+            errors.add("finalizing " + key.path() + " failed: " + message(e));
+        }
+        long bytes = output.bytesWritten();
+        String location = output.location();
+        try {
+            output.commit();
+        } catch (IOException | RuntimeException e) {
+            complete = false;
+            errors.add("committing " + key.path() + " failed: " + message(e));
+        }
+        List<Long> counts = new ArrayList<>();
+        long total = 0;
+        for (int t : tracks) {
+            if (muxTrack[t] >= 0) {
+                counts.add(frames[t]);
+                total += frames[t];
+            }
+        }
+        long duration = total == 0 ? 0 : maxEndMicros;
+        SegmentInfo info = new SegmentInfo(location, key.path(), factory.container(), List.copyOf(trackIds),
+                List.copyOf(formats), originSessionMicros, duration, startTime, counts, bytes, complete);
+        output = null;
+        muxer = null;
+        Arrays.fill(muxTrack, -1);
+        return info;
+    }
+
+    static String message(Throwable e) {
+        String m = e.getMessage();
+        return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    }
+}

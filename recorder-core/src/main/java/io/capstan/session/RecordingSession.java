@@ -1,0 +1,542 @@
+package io.capstan.session;
+
+import io.capstan.codec.Depacketizer;
+import io.capstan.codec.Depacketizers;
+import io.capstan.media.Codec;
+import io.capstan.media.Timeline;
+import io.capstan.mux.MuxerFactory;
+import io.capstan.mux.MuxerSelector;
+import io.capstan.rtp.RtcpParser;
+import io.capstan.rtp.RtpRejectReason;
+import io.capstan.rtp.SenderReport;
+import io.capstan.storage.StorageSink;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A recording: RTP in, files out.
+ *
+ * <pre>{@code
+ * RecordingSession session = RecordingSession.builder()
+ *         .sink(new FileSystemSink(Path.of("records")))
+ *         .muxers(StandardMuxers.selector(Container.AUTO, false))
+ *         .stream("room42")
+ *         .track(TrackSpec.of("video", Codec.VP8, 96))
+ *         .track(TrackSpec.of("audio", Codec.OPUS, 111))
+ *         .listener(event -> log.info("{}", event))
+ *         .build();
+ * session.start();
+ * session.track("video").pushRtp(buf, 0, len, System.nanoTime());   // from the host's receive thread
+ * session.pushRtcp(buf, 0, len, System.nanoTime());
+ * List<SegmentInfo> files = session.stop();
+ * }</pre>
+ *
+ * <p>Threads: {@code pushRtp}/{@code pushRtcp} run on the host's threads and only parse, reorder, depacketize and
+ * queue; muxing and writing run on the session's lane on a shared {@link RecorderExecutor}. Nothing thrown by bad
+ * input or failed I/O reaches the host: rejected packets are counted, failures become
+ * {@link RecordingEvent.Error} events.
+ */
+public final class RecordingSession implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RecordingSession.class);
+
+    private enum State { NEW, RUNNING, STOPPING, STOPPED }
+
+    private final String id;
+    private final String stream;
+    private final StorageSink sink;
+    private final RecordingListener listener;
+    private final RecorderExecutor executor;
+    private final InstantSource clock;
+    private final Layout layout;
+    private final NamingTemplate combinedNaming;
+    private final NamingTemplate perTrackNaming;
+    private final long backpressureNanos;
+    private final long keyframeIntervalNanos;
+    private final TrackSpec[] specs;
+    private final TrackInput[] inputs;
+    private final Map<String, TrackInput> byId = new LinkedHashMap<>();
+    private final SessionLane lane;
+    private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+    private volatile Instant startInstant;
+    private volatile Timeline.Mode timelineMode = Timeline.Mode.UNDECIDED;
+    private final List<String> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+    private volatile List<SegmentInfo> result;
+    private long rtcpInvalid;
+
+    private RecordingSession(Builder b, List<OutputGroup> groups) {
+        this.id = b.id;
+        this.stream = b.stream;
+        this.sink = b.sink;
+        this.listener = b.listener;
+        this.executor = b.executor;
+        this.clock = b.clock;
+        this.layout = b.layout;
+        this.combinedNaming = b.combinedNaming;
+        this.perTrackNaming = b.perTrackNaming;
+        this.backpressureNanos = b.backpressure.toNanos();
+        this.keyframeIntervalNanos = b.keyframeRequestInterval.toNanos();
+        this.specs = b.tracks.toArray(new TrackSpec[0]);
+        this.lane = new SessionLane(this, executor, specs, groups, b.maxFramesInFlight, b.syncWindow.toNanos(),
+                b.openTimeout.toNanos(), b.interleaveWindow.toNanos());
+        this.inputs = new TrackInput[specs.length];
+        for (int i = 0; i < specs.length; i++) {
+            inputs[i] = new TrackInput(this, i, specs[i], b.depacketizers.get(i), b.latency.toNanos(), b.bufferSlots);
+            byId.put(specs[i].id(), inputs[i]);
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String streamName() {
+        return stream;
+    }
+
+    /** Starts accepting media. */
+    public void start() {
+        if (!state.compareAndSet(State.NEW, State.RUNNING)) {
+            throw new IllegalStateException("session " + id + " was already started");
+        }
+        startInstant = clock.instant();
+        emit(new RecordingEvent.Started(id));
+    }
+
+    /** The input of the track with this id. */
+    public TrackInput track(String trackId) {
+        TrackInput t = byId.get(trackId);
+        if (t == null) {
+            throw new IllegalArgumentException("no track '" + trackId + "' in session " + id + " (tracks: "
+                    + byId.keySet() + ")");
+        }
+        return t;
+    }
+
+    public List<TrackInput> tracks() {
+        return List.of(inputs);
+    }
+
+    /**
+     * Pushes an RTP packet for whichever track it belongs to (by SSRC once bound, else by payload type); RTCP
+     * (RFC 5761 multiplexing) is recognised and handled as by {@link #pushRtcp}.
+     */
+    public RtpRejectReason push(byte[] buf, int off, int len, long arrivalNanos) {
+        if (RtcpParser.looksLikeRtcp(buf, off, len)) {
+            pushRtcp(buf, off, len, arrivalNanos);
+            return null;
+        }
+        if (len >= 12 && off >= 0 && off + len <= buf.length) {
+            long ssrc = ((long) (buf[off + 8] & 0xFF) << 24) | ((buf[off + 9] & 0xFF) << 16)
+                    | ((buf[off + 10] & 0xFF) << 8) | (buf[off + 11] & 0xFF);
+            int pt = buf[off + 1] & 0x7F;
+            for (TrackInput t : inputs) {
+                if (t.currentSsrc() == ssrc) {
+                    return t.pushRtp(buf, off, len, arrivalNanos);
+                }
+            }
+            for (TrackInput t : inputs) {
+                if (t.spec().payloadType() == pt) {
+                    return t.pushRtp(buf, off, len, arrivalNanos);
+                }
+            }
+            return RtpRejectReason.UNKNOWN_PAYLOAD_TYPE;
+        }
+        return RtpRejectReason.TOO_SHORT;
+    }
+
+    /**
+     * Pushes an RTCP compound packet (sender reports put the tracks on one clock).
+     *
+     * @return null when it parsed, otherwise why not (counted)
+     */
+    public String pushRtcp(byte[] buf, int off, int len, long arrivalNanos) {
+        if (!accepting()) {
+            return null;
+        }
+        String err = RtcpParser.parse(buf, off, len, new RtcpParser.Visitor() {
+            @Override
+            public void senderReport(SenderReport sr) {
+                lane.control(new LaneItem.Sr(sr));
+            }
+        });
+        if (err != null) {
+            synchronized (this) {
+                rtcpInvalid++;
+            }
+        }
+        return err;
+    }
+
+    /** Invalid RTCP datagrams seen. */
+    public synchronized long rtcpInvalid() {
+        return rtcpInvalid;
+    }
+
+    /** Releases packets held behind loss gaps longer than the latency (hosts call this on a timer). */
+    public void poll(long nowNanos) {
+        for (TrackInput t : inputs) {
+            t.poll(nowNanos);
+        }
+    }
+
+    /**
+     * Stops: flushes every track, closes and commits every segment, and returns their metadata. Waits for the
+     * muxing lane to finish (at most {@code timeout}). Idempotent.
+     */
+    public List<SegmentInfo> stop(Duration timeout) {
+        if (state.compareAndSet(State.NEW, State.STOPPED)) {
+            result = List.of();
+            emit(new RecordingEvent.Stopped(id, result, stats()));
+            return result;
+        }
+        if (!state.compareAndSet(State.RUNNING, State.STOPPING)) {
+            return waitResult(timeout);
+        }
+        for (TrackInput t : inputs) {
+            t.drain();
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        while (!lane.control(new LaneItem.Stop(done))) {
+            Thread.onSpinWait();
+        }
+        try {
+            done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            laneError("stopping did not finish within " + timeout.toSeconds() + " s");
+        }
+        result = lane.closedSegments();
+        state.set(State.STOPPED);
+        emit(new RecordingEvent.Stopped(id, result, stats()));
+        synchronized (this) {
+            notifyAll();
+        }
+        return result;
+    }
+
+    public List<SegmentInfo> stop() {
+        return stop(Duration.ofSeconds(60));
+    }
+
+    private synchronized List<SegmentInfo> waitResult(Duration timeout) {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (result == null && System.nanoTime() < end) {
+            try {
+                wait(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return result == null ? List.of() : result;
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    public List<TrackStats> stats() {
+        List<TrackStats> s = new ArrayList<>();
+        for (TrackInput t : inputs) {
+            s.add(t.stats());
+        }
+        return s;
+    }
+
+    /** Errors reported so far (also sent as events). */
+    public List<String> errors() {
+        synchronized (errors) {
+            return List.copyOf(errors);
+        }
+    }
+
+    /** How the tracks were put on one clock (known once media has flowed for the sync window). */
+    public Timeline.Mode timelineMode() {
+        return timelineMode;
+    }
+
+    // ---- package-private plumbing
+
+    boolean accepting() {
+        return state.get() == State.RUNNING;
+    }
+
+    SessionLane lane() {
+        return lane;
+    }
+
+    long backpressureNanos() {
+        return backpressureNanos;
+    }
+
+    long keyframeIntervalNanos() {
+        return keyframeIntervalNanos;
+    }
+
+    StorageSink sink() {
+        return sink;
+    }
+
+    long currentSsrc(int track) {
+        return inputs[track].currentSsrc();
+    }
+
+    NamingTemplate naming(OutputGroup g) {
+        return g.tracks.length == 1 && layout == Layout.PER_TRACK ? perTrackNaming : combinedNaming;
+    }
+
+    Instant wallClockAt(long sessionMicros) {
+        Instant s = startInstant == null ? clock.instant() : startInstant;
+        return s.plusNanos(sessionMicros * 1000);
+    }
+
+    void timelineDecided(Timeline.Mode mode) {
+        timelineMode = mode;
+        LOG.debug("session {}: tracks aligned by {}", id, mode);
+    }
+
+    void laneError(String reason) {
+        errors.add(reason);
+        LOG.warn("session {}: {}", id, reason);
+        emit(new RecordingEvent.Error(id, reason));
+    }
+
+    void emit(RecordingEvent e) {
+        try {
+            listener.onEvent(e);
+        } catch (RuntimeException ex) {
+            LOG.warn("session {}: listener threw on {}: {}", id, e.getClass().getSimpleName(), ex.toString());
+        }
+    }
+
+    /** Configures and validates a session. */
+    public static final class Builder {
+        private String id = UUID.randomUUID().toString();
+        private String stream = "stream";
+        private StorageSink sink;
+        private MuxerSelector combinedSelector;
+        private MuxerSelector perTrackSelector;
+        private Layout layout = Layout.COMBINED;
+        private RecordingListener listener = RecordingListener.NONE;
+        private RecorderExecutor executor;
+        private InstantSource clock = InstantSource.system();
+        private NamingTemplate combinedNaming = new NamingTemplate("{stream}_{startTime}");
+        private NamingTemplate perTrackNaming = new NamingTemplate("{stream}_{track}_{startTime}");
+        private Duration latency = Duration.ofMillis(300);
+        private Duration syncWindow = Duration.ofSeconds(3);
+        private Duration openTimeout = Duration.ofSeconds(5);
+        private Duration interleaveWindow = Duration.ofMillis(500);
+        private Duration backpressure = Duration.ZERO;
+        private Duration keyframeRequestInterval = Duration.ofMillis(500);
+        private int maxFramesInFlight = 4096;
+        private int bufferSlots = 1024;
+        private final List<TrackSpec> tracks = new ArrayList<>();
+        private final List<Depacketizer> depacketizers = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        /** Session id (events, {@code {sessionId}}); random by default. */
+        public Builder id(String v) {
+            this.id = Objects.requireNonNull(v);
+            return this;
+        }
+
+        /** Stream name ({@code {stream}} in names). Sanitized when used in names. */
+        public Builder stream(String v) {
+            this.stream = Objects.requireNonNull(v);
+            return this;
+        }
+
+        public Builder sink(StorageSink v) {
+            this.sink = v;
+            return this;
+        }
+
+        /** Muxer choice for combined files (and, unless {@link #perTrackMuxers} is set, per-track files). */
+        public Builder muxers(MuxerSelector v) {
+            this.combinedSelector = v;
+            return this;
+        }
+
+        public Builder perTrackMuxers(MuxerSelector v) {
+            this.perTrackSelector = v;
+            return this;
+        }
+
+        public Builder layout(Layout v) {
+            this.layout = Objects.requireNonNull(v);
+            return this;
+        }
+
+        public Builder listener(RecordingListener v) {
+            this.listener = Objects.requireNonNull(v);
+            return this;
+        }
+
+        /** Where muxing runs; {@link RecorderExecutor#shared()} by default. */
+        public Builder executor(RecorderExecutor v) {
+            this.executor = v;
+            return this;
+        }
+
+        /** Wall clock for file names and segment start times (inject a fixed one for deterministic output). */
+        public Builder clock(InstantSource v) {
+            this.clock = Objects.requireNonNull(v);
+            return this;
+        }
+
+        /** Name template for combined files, e.g. {@code {stream}/{stream}_{startTime}}. */
+        public Builder naming(String template) {
+            this.combinedNaming = new NamingTemplate(template);
+            return this;
+        }
+
+        /** Name template for per-track files. */
+        public Builder perTrackNaming(String template) {
+            this.perTrackNaming = new NamingTemplate(template);
+            return this;
+        }
+
+        /** How long a missing packet is waited for before the packets after it are released (default 300 ms). */
+        public Builder latency(Duration v) {
+            this.latency = v;
+            return this;
+        }
+
+        /** How long first frames are held so RTCP sender reports can align the tracks (default 3 s). */
+        public Builder syncWindow(Duration v) {
+            this.syncWindow = v;
+            return this;
+        }
+
+        /** How long a combined file waits for all its tracks before opening without the silent ones (5 s). */
+        public Builder openTimeout(Duration v) {
+            this.openTimeout = v;
+            return this;
+        }
+
+        /** How long the lane waits for a quiet track before interleaving without it (default 500 ms). */
+        public Builder interleaveWindow(Duration v) {
+            this.interleaveWindow = v;
+            return this;
+        }
+
+        /**
+         * Offline conversion: when the muxing lane is full, a push waits up to this long instead of dropping the
+         * frame. Zero (the default) never waits: live hosts must not block.
+         */
+        public Builder backpressure(Duration v) {
+            this.backpressure = v;
+            return this;
+        }
+
+        /** Minimum time between two keyframe requests of one track (default 500 ms). */
+        public Builder keyframeRequestInterval(Duration v) {
+            this.keyframeRequestInterval = v;
+            return this;
+        }
+
+        /** Frames that may be queued or held on the lane at once (default 4096). */
+        public Builder maxFramesInFlight(int v) {
+            if (v < 16) {
+                throw new IllegalArgumentException("maxFramesInFlight must be >= 16");
+            }
+            this.maxFramesInFlight = v;
+            return this;
+        }
+
+        /** Reorder slots per track (default 1024 packets). */
+        public Builder reorderSlots(int v) {
+            this.bufferSlots = v;
+            return this;
+        }
+
+        /** Adds a track, depacketized by the standard depacketizer of its codec. */
+        public Builder track(TrackSpec spec) {
+            Depacketizer d = Depacketizers.create(spec.codec(), spec.clockRate(), spec.channels(), spec.fmtp());
+            return track(spec, d);
+        }
+
+        /** Adds a track with a host-supplied depacketizer. */
+        public Builder track(TrackSpec spec, Depacketizer depacketizer) {
+            for (TrackSpec t : tracks) {
+                if (t.id().equals(spec.id())) {
+                    throw new IllegalArgumentException("duplicate track id '" + spec.id() + "'");
+                }
+            }
+            tracks.add(spec);
+            depacketizers.add(Objects.requireNonNull(depacketizer));
+            return this;
+        }
+
+        /**
+         * Validates the configuration and builds the session.
+         *
+         * @throws IllegalArgumentException with a clear message (no tracks, no sink, or a container that cannot
+         *                                  hold the codecs)
+         */
+        public RecordingSession build() {
+            if (tracks.isEmpty()) {
+                throw new IllegalArgumentException("a session needs at least one track");
+            }
+            if (sink == null) {
+                throw new IllegalArgumentException("a session needs a storage sink");
+            }
+            if (combinedSelector == null) {
+                throw new IllegalArgumentException("a session needs a muxer selector (e.g. StandardMuxers.selector)");
+            }
+            if (executor == null) {
+                executor = RecorderExecutor.shared();
+            }
+            List<OutputGroup> groups = new ArrayList<>();
+            if (layout == Layout.COMBINED) {
+                int[] all = new int[tracks.size()];
+                List<Codec> codecs = new ArrayList<>();
+                for (int i = 0; i < all.length; i++) {
+                    all[i] = i;
+                    codecs.add(tracks.get(i).codec());
+                }
+                groups.add(new OutputGroup(all, choose(combinedSelector, codecs), tracks.size()));
+            } else {
+                MuxerSelector sel = perTrackSelector != null ? perTrackSelector : combinedSelector;
+                for (int i = 0; i < tracks.size(); i++) {
+                    groups.add(new OutputGroup(new int[] {i}, choose(sel, List.of(tracks.get(i).codec())),
+                            tracks.size()));
+                }
+            }
+            return new RecordingSession(this, groups);
+        }
+
+        private static MuxerFactory choose(MuxerSelector selector, List<Codec> codecs) {
+            MuxerFactory f = selector.select(codecs);
+            String why = f.rejectReason(codecs);
+            if (why != null) {
+                throw new IllegalArgumentException(why);
+            }
+            return f;
+        }
+    }
+}
