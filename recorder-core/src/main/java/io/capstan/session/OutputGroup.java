@@ -166,13 +166,13 @@ final class OutputGroup {
             errors.add("finalizing " + key.path() + " failed: " + message(e));
         }
         long bytes = output.bytesWritten();
-        String location = output.location();
         try {
             output.commit();
         } catch (IOException | RuntimeException e) {
             complete = false;
             errors.add("committing " + key.path() + " failed: " + message(e));
         }
+        String location = output.location();
         List<Long> counts = new ArrayList<>();
         long total = 0;
         for (int t : tracks) {
