@@ -1,0 +1,349 @@
+package io.capstan.examples.cli;
+
+import io.capstan.mux.Container;
+import io.capstan.net.UdpReceiver;
+import io.capstan.pcap.CaptureFormatException;
+import io.capstan.pcap.CaptureReader;
+import io.capstan.pcap.UdpDatagram;
+import io.capstan.sdp.SdpException;
+import io.capstan.sdp.SdpParser;
+import io.capstan.sdp.SessionDescription;
+import io.capstan.session.SegmentInfo;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The {@code capstan} command line: {@code convert} a capture (pcap/pcapng + SDP) into files, {@code listen} for
+ * live RTP on the SDP's ports, or record the bundled {@code demo}. Errors are one line on stderr and a non-zero
+ * exit code, never a stack trace.
+ */
+public final class CapstanCli {
+
+    static final String USAGE = """
+            usage: capstan convert --sdp FILE --pcap FILE --out DIR [--container auto|webm|mkv|ivf|ogg] [--per-track]
+                                   [--report FILE.json] [--stream NAME]
+                   capstan listen  --sdp FILE --out DIR [--duration 30s] [--container C] [--per-track]
+                                   [--report FILE.json] [--stream NAME] [--bind ADDRESS]
+                   capstan demo    [--out DIR]
+            """;
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    CapstanCli(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        int code = new CapstanCli(System.out, System.err).run(args);
+        System.exit(code);
+    }
+
+    /** Runs a command; returns the exit code. */
+    int run(String[] args) {
+        try {
+            if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+                out.print(USAGE);
+                return args.length == 0 ? 2 : 0;
+            }
+            Map<String, String> opts = parse(args);
+            return switch (args[0]) {
+                case "convert" -> convert(opts);
+                case "listen" -> listen(opts);
+                case "demo" -> demo(opts);
+                default -> throw new CliException(2, "unknown command '" + args[0] + "'\n" + USAGE);
+            };
+        } catch (CliException e) {
+            err.println("capstan: " + e.getMessage());
+            return e.exitCode;
+        } catch (RuntimeException | IOException e) {
+            err.println("capstan: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("capstan: interrupted");
+            return 130;
+        }
+    }
+
+    private static final List<String> FLAGS = List.of("--per-track");
+    private static final List<String> VALUED = List.of("--sdp", "--pcap", "--out", "--container", "--report",
+            "--duration", "--stream", "--bind");
+
+    private static Map<String, String> parse(String[] args) throws CliException {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 1; i < args.length; i++) {
+            String a = args[i];
+            String value = null;
+            int eq = a.indexOf('=');
+            if (a.startsWith("--") && eq > 0) {
+                value = a.substring(eq + 1);
+                a = a.substring(0, eq);
+            }
+            if (FLAGS.contains(a)) {
+                m.put(a, "true");
+            } else if (VALUED.contains(a)) {
+                if (value == null) {
+                    if (i + 1 >= args.length) {
+                        throw new CliException(2, a + " needs a value");
+                    }
+                    value = args[++i];
+                }
+                m.put(a, value);
+            } else {
+                throw new CliException(2, "unknown option '" + args[i] + "'\n" + USAGE);
+            }
+        }
+        return m;
+    }
+
+    private static String required(Map<String, String> o, String key) throws CliException {
+        String v = o.get(key);
+        if (v == null || v.isBlank()) {
+            throw new CliException(2, key + " is required\n" + USAGE);
+        }
+        return v;
+    }
+
+    private static Container container(Map<String, String> o) throws CliException {
+        String c = o.getOrDefault("--container", "auto");
+        return Container.fromId(c).orElseThrow(() -> new CliException(2, "unknown container '" + c
+                + "' (auto, webm, mkv, ivf, ogg)"));
+    }
+
+    private static SessionDescription readSdp(Path p) throws CliException, IOException {
+        try {
+            return SdpParser.parse(p);
+        } catch (NoSuchFileException e) {
+            throw new CliException(1, "SDP file not found: " + p);
+        } catch (SdpException e) {
+            throw new CliException(1, "cannot read SDP " + p + ": " + e.getMessage());
+        }
+    }
+
+    private static Path outDir(String dir) throws CliException {
+        Path p = Path.of(dir);
+        try {
+            Files.createDirectories(p);
+        } catch (IOException e) {
+            throw new CliException(1, "cannot create output directory " + p + ": " + e.getMessage());
+        }
+        return p;
+    }
+
+    private static String stream(Map<String, String> o, String fallback) {
+        return o.getOrDefault("--stream", fallback);
+    }
+
+    private static String baseName(Path p) {
+        String n = p.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return dot > 0 ? n.substring(0, dot) : n;
+    }
+
+    // ---------------------------------------------------------------- convert
+
+    private int convert(Map<String, String> o) throws CliException, IOException {
+        Path sdpPath = Path.of(required(o, "--sdp"));
+        Path pcapPath = Path.of(required(o, "--pcap"));
+        Path out = outDir(required(o, "--out"));
+        Container container = container(o);
+        SdpTracks tracks = SdpTracks.from(readSdp(sdpPath));
+        if (!Files.isRegularFile(pcapPath)) {
+            throw new CliException(1, "capture file not found: " + pcapPath);
+        }
+        try (InputStream in = Files.newInputStream(pcapPath)) {
+            return convertStream(in, pcapPath.toString(), tracks, out, container, o.containsKey("--per-track"),
+                    stream(o, baseName(pcapPath)), o.get("--report"));
+        }
+    }
+
+    private int convertStream(InputStream in, String name, SdpTracks tracks, Path out, Container container,
+                              boolean perTrack, String stream, String reportPath) throws CliException, IOException {
+        CaptureReader reader;
+        try {
+            reader = CaptureReader.open(in);
+        } catch (CaptureFormatException e) {
+            throw new CliException(1, name + " is not a readable capture: " + e.getMessage());
+        }
+        List<SegmentInfo> segments;
+        Recorder rec;
+        long datagrams = 0;
+        try (reader) {
+            UdpDatagram first;
+            try {
+                first = reader.next();
+            } catch (CaptureFormatException e) {
+                throw new CliException(1, name + " is not a readable capture: " + e.getMessage());
+            }
+            if (first == null) {
+                throw new CliException(1, name + " holds no UDP datagrams");
+            }
+            Instant start = Instant.ofEpochSecond(0, first.timestampNanos());
+            rec = new Recorder(tracks, out, container, perTrack, stream, InstantSource.fixed(start),
+                    Duration.ofSeconds(60), err);
+            rec.session.start();
+            try {
+                UdpDatagram d = first;
+                while (d != null) {
+                    datagrams++;
+                    rec.datagram(d.dstPort(), d.buffer(), d.offset(), d.length(), d.timestampNanos());
+                    try {
+                        d = reader.next();
+                    } catch (CaptureFormatException e) {
+                        err.println("capstan: warning: " + name + ": " + e.getMessage() + "; using what was read");
+                        d = null;
+                    }
+                }
+            } finally {
+                segments = rec.session.stop();
+            }
+            reader.warning().ifPresent(w -> err.println("capstan: warning: " + name + ": " + w));
+        }
+        Map<String, Object> input = new LinkedHashMap<>();
+        input.put("capture", name);
+        input.put("format", reader.format().name().toLowerCase(Locale.ROOT));
+        input.put("datagrams", datagrams);
+        input.put("skippedFrames", reader.skipped());
+        input.put("truncated", reader.truncated());
+        return finish(rec, segments, out, input, reportPath);
+    }
+
+    private int finish(Recorder rec, List<SegmentInfo> segments, Path out, Map<String, Object> input,
+                       String reportPath) throws CliException {
+        Map<String, Object> report = Recorder.report(rec, segments, out, input);
+        if (reportPath != null) {
+            try {
+                Path rp = Path.of(reportPath);
+                if (rp.getParent() != null) {
+                    Files.createDirectories(rp.getParent());
+                }
+                Files.writeString(rp, Json.write(report), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new CliException(1, "cannot write report " + reportPath + ": " + e.getMessage());
+            }
+        }
+        for (SegmentInfo s : segments) {
+            out.println("wrote " + s.location() + " (" + s.container().id() + ", " + String.join("+", s.tracks())
+                    + ", " + s.totalFrames() + " frames, " + String.format(Locale.ROOT, "%.3f", s.durationMicros() / 1e6)
+                    + " s, " + s.bytes() + " bytes)");
+        }
+        if (segments.isEmpty()) {
+            throw new CliException(1, "no media was recorded: no packets matched the SDP's tracks (ports "
+                    + rec.ports() + ")" + (rec.session.errors().isEmpty() ? "" : "; " + rec.session.errors().get(0)));
+        }
+        return 0;
+    }
+
+    // ---------------------------------------------------------------- listen
+
+    private int listen(Map<String, String> o) throws CliException, IOException, InterruptedException {
+        Path sdpPath = Path.of(required(o, "--sdp"));
+        Path out = outDir(required(o, "--out"));
+        SessionDescription sdp = readSdp(sdpPath);
+        SdpTracks tracks = SdpTracks.from(sdp);
+        Duration duration = o.containsKey("--duration") ? parseDuration(o.get("--duration")) : null;
+        Recorder rec = new Recorder(tracks, out, container(o), o.containsKey("--per-track"),
+                stream(o, baseName(sdpPath)), InstantSource.system(), Duration.ZERO, err);
+        UdpReceiver.Builder rb = UdpReceiver.builder(rec::datagram);
+        rb.ports(rec.ports().stream().mapToInt(Integer::intValue).toArray());
+        rb.bindAddress(o.containsKey("--bind") ? java.net.InetAddress.getByName(o.get("--bind"))
+                : UdpReceiver.defaultBindAddress(sdp));
+        rb.onError(t -> err.println("capstan: warning: receive failed: " + t.getMessage()));
+        rec.session.start();
+        CountDownLatch stop = new CountDownLatch(1);
+        Thread hook = new Thread(stop::countDown, "capstan-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        UdpReceiver receiver;
+        try {
+            receiver = rb.start();
+        } catch (IOException e) {
+            rec.session.stop();
+            throw new CliException(1, e.getMessage());
+        }
+        err.println("capstan: listening on " + receiver.bindAddress().getHostAddress() + " ports " + receiver.localPorts()
+                + (duration != null ? " for " + duration.toSeconds() + " s" : " (Ctrl-C to stop)"));
+        long end = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
+        while (System.nanoTime() < end && !stop.await(100, TimeUnit.MILLISECONDS)) {
+            rec.session.poll(System.nanoTime());
+        }
+        receiver.close();
+        List<SegmentInfo> segments = rec.session.stop();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException ignored) {
+            // already shutting down
+        }
+        Map<String, Object> input = new LinkedHashMap<>();
+        input.put("listen", receiver.localPorts());
+        input.put("datagrams", receiver.datagramsReceived());
+        return finish(rec, segments, out, input, o.get("--report"));
+    }
+
+    static Duration parseDuration(String s) throws CliException {
+        String t = s.trim().toLowerCase(Locale.ROOT);
+        try {
+            if (t.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+            } else if (t.endsWith("s")) {
+                return Duration.ofMillis(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 1000));
+            } else if (t.endsWith("m")) {
+                return Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)) * 60);
+            } else if (t.endsWith("h")) {
+                return Duration.ofHours(Long.parseLong(t.substring(0, t.length() - 1)));
+            }
+            return Duration.ofSeconds(Long.parseLong(t));
+        } catch (NumberFormatException e) {
+            throw new CliException(2, "bad duration '" + s + "' (e.g. 30s, 500ms, 2m)");
+        }
+    }
+
+    // ---------------------------------------------------------------- demo
+
+    private int demo(Map<String, String> o) throws CliException, IOException {
+        Path out = outDir(o.getOrDefault("--out", "records"));
+        String sdpText;
+        try (InputStream s = CapstanCli.class.getResourceAsStream("/demo/demo.sdp")) {
+            if (s == null) {
+                throw new CliException(1, "the demo capture is missing from this build");
+            }
+            sdpText = new String(s.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        SdpTracks tracks;
+        try {
+            tracks = SdpTracks.from(SdpParser.parse(sdpText));
+        } catch (SdpException e) {
+            throw new CliException(1, "bundled demo SDP unreadable: " + e.getMessage());
+        }
+        out.println("capstan demo: recording the bundled VP8 + Opus RTP capture (pushed through a RecordingSession) into "
+                + out.toAbsolutePath());
+        List<String> reports = new ArrayList<>();
+        try (InputStream pcap = CapstanCli.class.getResourceAsStream("/demo/demo.pcap")) {
+            if (pcap == null) {
+                throw new CliException(1, "the demo capture is missing from this build");
+            }
+            int rc = convertStream(pcap, "demo.pcap", tracks, out, Container.AUTO, false, "demo",
+                    out.resolve("demo-report.json").toString());
+            reports.add(out.resolve("demo-report.json").toString());
+            out.println("report: " + String.join(", ", reports));
+            return rc;
+        }
+    }
+}
