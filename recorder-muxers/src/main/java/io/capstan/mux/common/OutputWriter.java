@@ -1,0 +1,106 @@
+package io.capstan.mux.common;
+
+import io.capstan.storage.SeekableOutput;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
+import java.util.Objects;
+
+/**
+ * A write buffer in front of a channel. Every drain loops until the buffer is empty (a channel may accept fewer
+ * bytes than offered); an {@link IOException} from the channel propagates unchanged. The buffer is allocated
+ * once, so writing frames does not allocate.
+ *
+ * <p>{@link #position()} is the logical file position (bytes already handed to the channel plus bytes still
+ * buffered). With a {@link SeekableOutput}, {@link #patch} overwrites bytes written earlier: it drains the
+ * buffer, seeks back, writes, and returns to the end.
+ */
+public final class OutputWriter {
+
+    private final WritableByteChannel out;
+    private final SeekableOutput seekable;
+    private final ByteBuffer buffer;
+    private final long origin;
+    private long flushed;
+
+    /** Buffer size used by the muxers: big enough to coalesce a cluster's small audio blocks. */
+    public static final int DEFAULT_BUFFER = 64 * 1024;
+
+    public OutputWriter(WritableByteChannel out, int bufferSize) {
+        this.out = Objects.requireNonNull(out, "out");
+        this.seekable = out instanceof SeekableOutput s ? s : null;
+        this.buffer = ByteBuffer.allocate(bufferSize);
+        long start = 0;
+        if (seekable != null) {
+            try {
+                start = seekable.position();
+            } catch (IOException e) {
+                start = 0;
+            }
+        }
+        this.origin = start;
+    }
+
+    /** Position of the next byte, relative to where the output was when this writer was made. */
+    public long position() {
+        return flushed + buffer.position();
+    }
+
+    public void write(byte[] src, int off, int len) throws IOException {
+        while (len > 0) {
+            if (!buffer.hasRemaining()) {
+                drain();
+            }
+            int n = Math.min(len, buffer.remaining());
+            buffer.put(src, off, n);
+            off += n;
+            len -= n;
+        }
+    }
+
+    public void write(ByteBuilder b) throws IOException {
+        write(b.array(), 0, b.length());
+    }
+
+    public void write(int b) throws IOException {
+        if (!buffer.hasRemaining()) {
+            drain();
+        }
+        buffer.put((byte) b);
+    }
+
+    /** Hands every buffered byte to the channel. */
+    public void drain() throws IOException {
+        buffer.flip();
+        while (buffer.hasRemaining()) {
+            int n = out.write(buffer);
+            if (n < 0) {
+                throw new IOException("output channel refused to write (returned " + n + ")");
+            }
+            flushed += n;
+        }
+        buffer.clear();
+    }
+
+    /** Overwrites {@code len} bytes at logical position {@code at} (which must have been written already). */
+    public void patch(long at, byte[] src, int off, int len) throws IOException {
+        if (seekable == null) {
+            throw new IllegalStateException("patching needs a SeekableOutput");
+        }
+        if (at < 0 || at + len > position()) {
+            throw new IllegalArgumentException("patch [" + at + ", " + (at + len) + ") outside written data "
+                    + position());
+        }
+        drain();
+        long end = seekable.position();
+        seekable.position(origin + at);
+        ByteBuffer bb = ByteBuffer.wrap(src, off, len);
+        while (bb.hasRemaining()) {
+            if (seekable.write(bb) < 0) {
+                throw new IOException("output channel refused to write");
+            }
+        }
+        seekable.position(end);
+    }
+}
