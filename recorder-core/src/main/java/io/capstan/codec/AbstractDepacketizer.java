@@ -30,6 +30,11 @@ abstract class AbstractDepacketizer implements Depacketizer {
         return formatVersion;
     }
 
+    /** Forgets the changes counted so far: a constructor that refined its initial format from SDP calls this. */
+    final void resetVersion() {
+        formatVersion = 0;
+    }
+
     /** Replaces the format and bumps the version when it differs from the current one. */
     final void updateFormat(TrackFormat f) {
         if (!f.equals(format)) {

@@ -76,6 +76,7 @@ public final class H264Depacketizer extends AbstractDepacketizer {
                 }
             }
             refreshFormat(lastSps);
+            resetVersion(); // what the SDP says is the starting point: version 0
         }
     }
 
