@@ -43,11 +43,11 @@ public final class CapstanCli {
                    capstan demo    [--out DIR]
             """;
 
-    private final PrintStream out;
+    private final PrintStream stdout;
     private final PrintStream err;
 
     CapstanCli(PrintStream out, PrintStream err) {
-        this.out = out;
+        this.stdout = out;
         this.err = err;
     }
 
@@ -60,7 +60,7 @@ public final class CapstanCli {
     int run(String[] args) {
         try {
             if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
-                out.print(USAGE);
+                stdout.print(USAGE);
                 return args.length == 0 ? 2 : 0;
             }
             Map<String, String> opts = parse(args);
@@ -241,7 +241,7 @@ public final class CapstanCli {
             }
         }
         for (SegmentInfo s : segments) {
-            out.println("wrote " + s.location() + " (" + s.container().id() + ", " + String.join("+", s.tracks())
+            stdout.println("wrote " + s.location() + " (" + s.container().id() + ", " + String.join("+", s.tracks())
                     + ", " + s.totalFrames() + " frames, " + String.format(Locale.ROOT, "%.3f", s.durationMicros() / 1e6)
                     + " s, " + s.bytes() + " bytes)");
         }
@@ -332,7 +332,7 @@ public final class CapstanCli {
         } catch (SdpException e) {
             throw new CliException(1, "bundled demo SDP unreadable: " + e.getMessage());
         }
-        out.println("capstan demo: recording the bundled VP8 + Opus RTP capture (pushed through a RecordingSession) into "
+        stdout.println("capstan demo: recording the bundled VP8 + Opus RTP capture (pushed through a RecordingSession) into "
                 + out.toAbsolutePath());
         List<String> reports = new ArrayList<>();
         try (InputStream pcap = CapstanCli.class.getResourceAsStream("/demo/demo.pcap")) {
@@ -342,7 +342,7 @@ public final class CapstanCli {
             int rc = convertStream(pcap, "demo.pcap", tracks, out, Container.AUTO, false, "demo",
                     out.resolve("demo-report.json").toString());
             reports.add(out.resolve("demo-report.json").toString());
-            out.println("report: " + String.join(", ", reports));
+            stdout.println("report: " + String.join(", ", reports));
             return rc;
         }
     }
