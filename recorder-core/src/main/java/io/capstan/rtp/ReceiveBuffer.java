@@ -35,6 +35,8 @@ public final class ReceiveBuffer {
     private final RtpPacket view = new RtpPacket();
 
     private boolean started;
+    private boolean holding;
+    private long firstArrival;
     private long nextSeq;
     private long highestSeq;
     private int buffered;
@@ -72,11 +74,16 @@ public final class ReceiveBuffer {
         long ext;
         if (!started) {
             started = true;
+            holding = true;
+            firstArrival = arrivalNanos;
             ext = seq16 + (1L << 16); // keep extended values positive across an early backwards wrap
             nextSeq = ext;
             highestSeq = ext;
         } else {
             ext = SeqMath.unwrapSeq(highestSeq, seq16);
+        }
+        if (holding && ext < nextSeq && highestSeq - ext <= mask / 2) {
+            nextSeq = ext; // nothing released yet: a packet reordered before the first one still fits in front
         }
         if (ext < nextSeq) {
             int idx = (int) (ext & mask);
@@ -121,12 +128,21 @@ public final class ReceiveBuffer {
         slotArrival[idx] = arrivalNanos;
         slotState[idx] = BUFFERED;
         buffered++;
-        releaseInOrder();
+        if (!holding) {
+            releaseInOrder();
+        }
         poll(arrivalNanos);
     }
 
     /** Releases packets waiting behind a gap that has been open longer than the latency. */
     public void poll(long nowNanos) {
+        if (holding) {
+            // the start of a stream is held for one latency so packets reordered before the first one are kept
+            if (nowNanos - firstArrival < latencyNanos && buffered <= mask / 2) {
+                return;
+            }
+            holding = false;
+        }
         while (buffered > 0) {
             int idx = (int) (nextSeq & mask);
             if (slotState[idx] == BUFFERED && slotSeq[idx] == nextSeq) {
@@ -146,6 +162,7 @@ public final class ReceiveBuffer {
 
     /** Releases everything buffered (end of stream, SSRC change), counting the gaps as loss. */
     public void releaseAll() {
+        holding = false;
         while (buffered > 0) {
             long first = firstBufferedSeq();
             if (first != nextSeq) {
