@@ -24,10 +24,12 @@ import java.util.Objects;
  * ├── SeekHead + Void         fixed reserved space; Info and Tracks at once, Cues added on close
  * ├── Info                    TimestampScale 1 ms, Duration (a Void placeholder until close), Muxing/WritingApp
  * ├── Tracks                  TrackEntry per track (TrackNumber = index + 1, TrackUID = TrackNumber)
+ * ├── Void                    reserved for the Cues (Options.cuesReserveBytes); Cues + a smaller Void on close
  * ├── Cluster*                8-octet size, unknown while the cluster is open, patched when it closes
  * │   ├── Timestamp           ms; block timestamps are int16 relative to it
  * │   └── SimpleBlock*        track VINT | int16 relative timestamp | flags (0x80 keyframe) | frame
- * └── Cues                    a CuePoint per cluster starting with a video keyframe (audio-only: every cluster)
+ * └── (Cues)                  here instead when they do not fit the reserve
+ * Cues: a CuePoint per cluster starting with a video keyframe (audio-only: every cluster)
  * </pre>
  *
  * <h2>Clusters</h2>
@@ -51,14 +53,25 @@ import java.util.Objects;
  */
 public final class MatroskaMuxer implements Muxer {
 
-    /** Cluster limits. */
-    public record Options(long maxClusterMillis, long maxClusterBytes) {
-        public static final Options DEFAULT = new Options(5_000, 5L * 1024 * 1024);
+    /**
+     * Cluster limits, and the space reserved in front of the first cluster for the Cues: when the index fits
+     * there (16 KiB hold about 900 cue points, 15 minutes at one keyframe every second) readers find it without
+     * reading to the end of the file; otherwise it goes after the last cluster and the reserve stays a Void.
+     */
+    public record Options(long maxClusterMillis, long maxClusterBytes, int cuesReserveBytes) {
+        public static final Options DEFAULT = new Options(5_000, 5L * 1024 * 1024, 16 * 1024);
 
         public Options {
             if (maxClusterMillis <= 0 || maxClusterMillis > 32_000 || maxClusterBytes <= 0) {
                 throw new IllegalArgumentException("cluster limits must be positive (and at most 32 s)");
             }
+            if (cuesReserveBytes != 0 && cuesReserveBytes < 16) {
+                throw new IllegalArgumentException("cues reserve must be 0 or at least 16 bytes");
+            }
+        }
+
+        public Options(long maxClusterMillis, long maxClusterBytes) {
+            this(maxClusterMillis, maxClusterBytes, DEFAULT.cuesReserveBytes());
         }
     }
 
@@ -100,6 +113,7 @@ public final class MatroskaMuxer implements Muxer {
     private long infoPos;
     private long durationPos;
     private long tracksPos;
+    private long cuesReservePos = -1;
 
     private boolean clusterOpen;
     private long clusterPos;
@@ -297,6 +311,11 @@ public final class MatroskaMuxer implements Muxer {
         }
         Ebml.master(b, Ebml.TRACKS, c);
 
+        if (options.cuesReserveBytes() > 0) {
+            cuesReservePos = base + b.length();
+            Ebml.voidElement(b, options.cuesReserveBytes());
+        }
+
         ByteBuilder seekHead = seekHead(-1);
         System.arraycopy(seekHead.array(), 0, b.array(), seekHeadAt, seekHead.length());
         out.write(b);
@@ -385,7 +404,6 @@ public final class MatroskaMuxer implements Muxer {
         closeCluster();
         long cuesPos = -1;
         if (cues > 0) {
-            cuesPos = out.position();
             ByteBuilder all = new ByteBuilder(cues * 24 + 16);
             ByteBuilder cp = new ByteBuilder(32);
             ByteBuilder tp = new ByteBuilder(24);
@@ -403,7 +421,17 @@ public final class MatroskaMuxer implements Muxer {
             }
             scratch.reset();
             Ebml.master(scratch, Ebml.CUES, all);
-            out.write(scratch);
+            int reserve = options.cuesReserveBytes();
+            if (cuesReservePos >= 0 && (scratch.length() == reserve || scratch.length() + 2 <= reserve)) {
+                cuesPos = cuesReservePos;
+                if (scratch.length() < reserve) {
+                    Ebml.voidElement(scratch, reserve - scratch.length());
+                }
+                out.patch(cuesReservePos, scratch.array(), 0, scratch.length());
+            } else {
+                cuesPos = out.position();
+                out.write(scratch);
+            }
         }
         long end = out.position();
         scratch.reset().uBE(Ebml.size8(end - segmentDataStart), 8);
