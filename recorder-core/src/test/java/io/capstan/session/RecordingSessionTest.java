@@ -160,13 +160,13 @@ class RecordingSessionTest {
         Thread t1 = new Thread(() -> {
             for (int i = 0; i < 500; i++) {
                 byte[] p = opus(i, 960L * i);
-                s.track("a1").pushRtp(p, 0, p.length, i * 20 * MS);
+                s.track("a1").pushRtp(p, 0, p.length, System.nanoTime()); // one host clock for both
             }
         });
         Thread t2 = new Thread(() -> {
             for (int i = 0; i < 500; i++) {
                 byte[] p = Rtp.packet(0, i, 160L * i, 77, false, new byte[160]);
-                s.push(p, 0, p.length, i * 20 * MS);
+                s.push(p, 0, p.length, System.nanoTime());
             }
         });
         t1.start();
