@@ -152,6 +152,21 @@ class Vp9DepacketizerTest {
     }
 
     @Test
+    void vp9_layerFrameThatIsASuperframe_isFlattenedIntoThePictureSuperframe() {
+        Vp9Depacketizer d = new Vp9Depacketizer();
+        var p1 = packet(1, 0, false,
+                "ac 8001 00 00"          // I=1 L=1 B=1 E=1, SID 0
+                + "aabbcc ddee"          // two frames (3 and 2 bytes) ...
+                + "c1 03 02 c1");        // ... with their own index: 1-byte sizes, 2 frames
+        var p2 = packet(2, 0, true,
+                "ad 8001 03 00"          // I=1 L=1 B=1 E=1 Z=1, SID 1 D=1
+                + "86010203");           // one 4-byte frame
+        List<TestAssembler.Frame> frames = TestAssembler.run(d, p1, p2);
+        assertThat(frames).hasSize(1);
+        assertThat(frames.get(0).hex()).isEqualTo("aabbccddee86010203" + "c2030204c2"); // 3 frames, one index
+    }
+
+    @Test
     void vp9_layerFrameWithoutEndBit_rejected() {
         Vp9Depacketizer d = new Vp9Depacketizer();
         TestAssembler a = new TestAssembler(d);
