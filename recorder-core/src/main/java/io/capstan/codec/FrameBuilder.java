@@ -14,7 +14,7 @@ public final class FrameBuilder {
     // unit boundaries: unitStart[i] is where unit i begins, unitTs[i] its RTP timestamp (unwrapped)
     private int[] unitStart = new int[8];
     private long[] unitTs = new long[8];
-    private int units;
+    private int units = 1;
     private final int maxFrameBytes;
 
     public FrameBuilder(int initialCapacity, int maxFrameBytes) {
