@@ -13,6 +13,9 @@
       garbage. Writes N.pcap, N.sdp (copy of the clean SDP) and N.truth.json with an "impairment" section that
       says exactly what was changed.
 
+  fixtures.py readme-table --dir DIR
+      Rewrites the sizes/counts table in DIR/README.md from the truth files.
+
   fixtures.py analyze --name N --dir DIR
       Re-writes N.truth.json's "observed" part from N.pcap and N.sdp.
 """
@@ -751,6 +754,21 @@ def rewrite_sr(recs, mapping, t_from):
     return changed
 
 
+def readme_table(out_dir):
+    """Rewrites the 'Sizes and datagram counts' table of DIR/README.md from the truth files."""
+    rows = ["| name | pcap KiB | datagrams per destination port | datagrams |", "|---|---|---|---|"]
+    for f in sorted(x for x in os.listdir(out_dir) if x.endswith(".truth.json")):
+        d = json.load(open(os.path.join(out_dir, f)))
+        n, o = d["name"], d["observed"]
+        rows.append("| `%s` | %d | %s | %d |" % (n, os.path.getsize(os.path.join(out_dir, n + ".pcap")) // 1024,
+                    ", ".join("%s: %d" % kv for kv in o["datagrams_per_port"].items()), o["packets"]))
+    path = os.path.join(out_dir, "README.md")
+    text = open(path).read()
+    start = text.index("| name | pcap KiB |")
+    end = text.index("\n\n", start)
+    open(path, "w").write(text[:start] + "\n".join(rows) + text[end:])
+
+
 # ----------------------------------------------------------------------------------------------- main
 
 def main():
@@ -769,6 +787,8 @@ def main():
     i.add_argument("--src", required=True)
     i.add_argument("--name", required=True)
     i.add_argument("--out", required=True)
+    t = sub.add_parser("readme-table")
+    t.add_argument("--dir", required=True)
     a = sub.add_parser("analyze")
     a.add_argument("--name", required=True)
     a.add_argument("--dir", required=True)
@@ -779,6 +799,8 @@ def main():
         capture(args)
     elif args.cmd == "impair":
         impair(args)
+    elif args.cmd == "readme-table":
+        readme_table(args.dir)
     else:
         path = os.path.join(args.dir, args.name + ".truth.json")
         t = json.load(open(path))

@@ -149,5 +149,6 @@ $PY capture --name pcmu --out "$OUT" --ports 25060,25061 --meta '{
   -c:a pcm_mulaw -ar 8000 -ac 1 -f rtp rtp://127.0.0.1:25060 -sdp_file pcmu.sdp
 fi
 
+$PY readme-table --dir "$OUT"
 ls -l "$OUT"
 du -ch "$OUT"/*.pcap | tail -1
