@@ -13,6 +13,9 @@
       garbage. Writes N.pcap, N.sdp (copy of the clean SDP) and N.truth.json with an "impairment" section that
       says exactly what was changed.
 
+  fixtures.py readme-table --dir DIR
+      Rewrites the sizes/counts table in DIR/README.md from the truth files.
+
   fixtures.py analyze --name N --dir DIR
       Re-writes N.truth.json's "observed" part from N.pcap and N.sdp.
 """
@@ -176,47 +179,17 @@ def sdp_from_gst_output(name, text, ports):
 
 def capture(args):
     ports = [int(p) for p in args.ports.split(",")]
-    sel = selectors.DefaultSelector()
-    socks = []
-    for p in ports:
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
-        try:
-            s.bind(("127.0.0.1", p))
-        except OSError as e:
-            sys.exit("fixtures.py: cannot bind udp 127.0.0.1:%d (%s)" % (p, e))
-        s.setblocking(False)
-        sel.register(s, selectors.EVENT_READ, p)
-        socks.append(s)
     cmd = " ".join(args.command)
-    print("[capture %s] %s" % (args.name, cmd), file=sys.stderr)
-    log = open(os.path.join(args.out, ".%s.sender.log" % args.name), "w+")
-    proc = subprocess.Popen(cmd, shell=True, cwd=args.out, stdout=log, stderr=subprocess.STDOUT)
-    recs, quiet_until = [], None
-    while True:
-        for key, _ in sel.select(timeout=0.05):
-            while True:
-                try:
-                    data, addr = key.fileobj.recvfrom(65536)
-                except BlockingIOError:
-                    break
-                recs.append(Rec(time.time_ns(), addr[1], key.data, data))
-        if proc.poll() is not None:
-            if quiet_until is None:
-                quiet_until = time.time() + 0.5  # drain what is still in flight
-            elif time.time() > quiet_until:
-                break
-    for s in socks:
-        s.close()
-    log.seek(0)
-    sender_output = log.read()
-    log.close()
-    os.unlink(os.path.join(args.out, ".%s.sender.log" % args.name))
-    if proc.returncode != 0:
-        sys.stderr.write(sender_output[-4000:])
-        sys.exit("fixtures.py: sender exited with %d" % proc.returncode)
-    if not recs:
-        sys.exit("fixtures.py: nothing arrived")
+    for attempt in range(1, 4):
+        print("[capture %s] %s" % (args.name, cmd), file=sys.stderr)
+        rc, recs, sender_output = capture_once(args, ports, cmd)
+        if rc == 0 and recs:
+            break
+        sys.stderr.write(sender_output[-2000:])
+        print("fixtures.py: attempt %d: sender exited with %d, %d datagrams" % (attempt, rc, len(recs)),
+              file=sys.stderr)
+    else:
+        sys.exit("fixtures.py: %s failed 3 times" % args.name)
     write_pcap(os.path.join(args.out, args.name + ".pcap"), recs)
     sdp_path = os.path.join(args.out, args.name + ".sdp")
     if args.gst_sdp:
@@ -239,6 +212,47 @@ def capture(args):
 
 
 _versions = None
+
+
+def capture_once(args, ports, cmd):
+    """Runs the sender once while recording; returns (exit code, records, sender output)."""
+    sel = selectors.DefaultSelector()
+    socks = []
+    for p in ports:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
+        try:
+            s.bind(("127.0.0.1", p))
+        except OSError as e:
+            sys.exit("fixtures.py: cannot bind udp 127.0.0.1:%d (%s)" % (p, e))
+        s.setblocking(False)
+        sel.register(s, selectors.EVENT_READ, p)
+        socks.append(s)
+    log_path = os.path.join(args.out, ".%s.sender.log" % args.name)
+    log = open(log_path, "w+")
+    proc = subprocess.Popen(cmd, shell=True, cwd=args.out, stdout=log, stderr=subprocess.STDOUT)
+    recs, quiet_until = [], None
+    while True:
+        for key, _ in sel.select(timeout=0.05):
+            while True:
+                try:
+                    data, addr = key.fileobj.recvfrom(65536)
+                except BlockingIOError:
+                    break
+                recs.append(Rec(time.time_ns(), addr[1], key.data, data))
+        if proc.poll() is not None:
+            if quiet_until is None:
+                quiet_until = time.time() + 0.5  # drain what is still in flight
+            elif time.time() > quiet_until:
+                break
+    for s in socks:
+        s.close()
+    sel.close()
+    log.seek(0)
+    out = log.read()
+    log.close()
+    os.unlink(log_path)
+    return proc.returncode, recs, out
 
 
 def tool_versions():
@@ -383,6 +397,7 @@ def analyze_stream(recs, s, t0):
         for u in unwrapped:
             if u in seen:
                 dups += 1
+                continue
             seen.add(u)
             if highest is not None and u < highest:
                 reord += 1
@@ -449,7 +464,8 @@ def analyze_stream(recs, s, t0):
                 aus += struct.unpack("!H", pl[:2])[0] // 16  # AU-headers-length in bits, 16 bits per header
             codec = {"access_units": aus}
         elif enc == "OPUS":
-            d = [(b - a) % (1 << 32) for a, b in zip(tss, tss[1:])]
+            in_order = [ts for _, ts in sorted(dict(zip(unwrapped, tss)).items())]  # by seq, duplicates once
+            d = [(b - a) % (1 << 32) for a, b in zip(in_order, in_order[1:])]
             codec = {"ts_gaps_over_20ms": sum(1 for x in d if x > 960), "max_ts_gap": max(d) if d else 0}
         elif enc == "PCMU":
             codec = {"samples": e["payload_bytes"]}
@@ -601,11 +617,20 @@ def impair(args):
             info.setdefault("streams", {})[str(port)] = {
                 "ssrc": first[8], "seq_offset": seq_off, "ts_offset": ts_off,
                 "seq_wraps_after_packet": n // 3, "ts_wraps_at_packet_index": 2 * n // 3}
-        rewrite_sr(out, {ssrc: (ssrc, off) for ssrc, off in streams.items()}, 0)
-        info["rtcp_sr_rtp_ts_rewritten"] = True
+        info["rtcp_sr_rewritten"] = rewrite_sr(out, {ssrc: (ssrc, off) for ssrc, off in streams.items()}, 0)
+        info["rtcp_note"] = "every SR RTP timestamp is shifted by its stream's ts_offset, so NTP<->RTP stays consistent"
     elif args.kind == "ssrc-change":
         out = [Rec(r.t, r.sport, r.dport, r.data) for r in recs]
-        t_switch = recs[0].t + (recs[-1].t - recs[0].t) // 2
+        # a restarting sender starts over with a keyframe: switch at the video keyframe nearest the middle
+        middle = recs[0].t + (recs[-1].t - recs[0].t) // 2
+        vid = rtp_index(recs, video["port"])
+        kf_first = []
+        for i in vid:
+            h = rtp_header(recs[i].data)
+            if vp8_keyframe(recs[i].data[h[9]:h[10]])[1]:
+                kf_first.append(i)
+        kf_first = [i for i in kf_first if i != vid[0]]
+        t_switch = min((recs[i].t for i in kf_first), key=lambda t: abs(t - middle))
         mapping = {}
         for port in rtp_ports:
             idx = [i for i in rtp_index(recs, port) if recs[i].t >= t_switch]
@@ -624,9 +649,11 @@ def impair(args):
                 "old_ssrc": h0[8], "new_ssrc": new_ssrc, "switch_time_s": round((t_switch - recs[0].t) / 1e9, 6),
                 "packets_before": len(rtp_index(recs, port)) - len(idx), "packets_after": len(idx),
                 "first_new": {"seq": new_seq, "rtp_ts": new_ts, "old_seq": h0[6], "old_rtp_ts": h0[7]}}
-        rewrite_sr(out, mapping, t_switch)
-        info["rtcp_after_switch"] = "SR/SDES/BYE SSRCs of RTCP sent after the switch use the new SSRC, SR RTP " \
-                                    "timestamps are shifted like the RTP timestamps"
+        info["switch_at"] = "the first packet of the video keyframe nearest the middle of the capture; audio " \
+                            "switches at the same receive time"
+        info["rtcp_rewritten_after_switch"] = rewrite_sr(out, mapping, t_switch)
+        info["rtcp_note"] = "RTCP sent at or after the switch carries the new SSRC (SR/RR sender, SDES chunks, BYE) " \
+                            "and SR RTP timestamps shifted like the RTP timestamps; SR packet/octet counts are not reset"
     elif args.kind == "garbage":
         kinds = ["short", "version1", "bad_padding", "csrc_overrun", "extension_overrun", "random"]
         garbage = []
@@ -687,7 +714,9 @@ def make_garbage(kind, rnd):
 
 
 def rewrite_sr(recs, mapping, t_from):
-    """For RTCP sent at or after t_from: SSRC old -> new (SR sender, SDES chunks, BYE) and SR RTP ts += offset."""
+    """For RTCP sent at or after t_from: SSRC old -> new (SR sender, SDES chunks, BYE) and SR RTP ts += offset.
+    Returns how many RTCP packets (not datagrams) were changed."""
+    changed = 0
     for r in recs:
         if r.t < t_from or not is_rtcp(r.data):
             continue
@@ -698,6 +727,7 @@ def rewrite_sr(recs, mapping, t_from):
             if pt in (200, 201):
                 old = struct.unpack("!I", d[i + 4:i + 8])[0]
                 if old in mapping:
+                    changed += 1
                     struct.pack_into("!I", d, i + 4, mapping[old][0])
                     if pt == 200:
                         rts = struct.unpack("!I", d[i + 16:i + 20])[0]
@@ -707,6 +737,7 @@ def rewrite_sr(recs, mapping, t_from):
                 for _ in range(sc):
                     old = struct.unpack("!I", d[j:j + 4])[0]
                     if old in mapping:
+                        changed += 1
                         struct.pack_into("!I", d, j, mapping[old][0])
                     j += 4
                     while j < i + ln and d[j] != 0:
@@ -716,9 +747,26 @@ def rewrite_sr(recs, mapping, t_from):
                 for k in range(sc):
                     old = struct.unpack("!I", d[i + 4 + 4 * k:i + 8 + 4 * k])[0]
                     if old in mapping:
+                        changed += 1
                         struct.pack_into("!I", d, i + 4 + 4 * k, mapping[old][0])
             i += ln
         r.data = bytes(d)
+    return changed
+
+
+def readme_table(out_dir):
+    """Rewrites the 'Sizes and datagram counts' table of DIR/README.md from the truth files."""
+    rows = ["| name | pcap KiB | datagrams per destination port | datagrams |", "|---|---|---|---|"]
+    for f in sorted(x for x in os.listdir(out_dir) if x.endswith(".truth.json")):
+        d = json.load(open(os.path.join(out_dir, f)))
+        n, o = d["name"], d["observed"]
+        rows.append("| `%s` | %d | %s | %d |" % (n, os.path.getsize(os.path.join(out_dir, n + ".pcap")) // 1024,
+                    ", ".join("%s: %d" % kv for kv in o["datagrams_per_port"].items()), o["packets"]))
+    path = os.path.join(out_dir, "README.md")
+    text = open(path).read()
+    start = text.index("| name | pcap KiB |")
+    end = text.index("\n\n", start)
+    open(path, "w").write(text[:start] + "\n".join(rows) + text[end:])
 
 
 # ----------------------------------------------------------------------------------------------- main
@@ -739,6 +787,8 @@ def main():
     i.add_argument("--src", required=True)
     i.add_argument("--name", required=True)
     i.add_argument("--out", required=True)
+    t = sub.add_parser("readme-table")
+    t.add_argument("--dir", required=True)
     a = sub.add_parser("analyze")
     a.add_argument("--name", required=True)
     a.add_argument("--dir", required=True)
@@ -749,6 +799,8 @@ def main():
         capture(args)
     elif args.cmd == "impair":
         impair(args)
+    elif args.cmd == "readme-table":
+        readme_table(args.dir)
     else:
         path = os.path.join(args.dir, args.name + ".truth.json")
         t = json.load(open(path))

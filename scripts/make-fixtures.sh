@@ -14,9 +14,10 @@
 #                    for the damaged variants an "impairment" section saying exactly what was changed.
 #
 # Clean captures (ports 25004-25061, chosen away from the 5004.. range other tools default to):
-#   vp8_opus        ffmpeg libvpx VP8 320x240@30 6 s (key every 2 s) + libopus stereo; RTCP SR at 0 s and 5 s
+#   vp8_opus        ffmpeg libvpx VP8 320x240@30 3 s (key every 1 s, 500-byte packets so keyframes span several)
+#                   + libopus stereo; RTCP SRs on both streams
 #   h264_aac        ffmpeg libx264 baseline 320x240@30 2 s (IDR every 1 s, no B-frames) + AAC-LC (mpeg4-generic)
-#   h264_stapa      ffmpeg libx264 (4 slices/frame) -> GStreamer rtph264pay aggregate-mode=zero-latency
+#   h264_stapa      ffmpeg libx264 (several slices/frame) -> GStreamer rtph264pay aggregate-mode=zero-latency
 #                   config-interval=-1 (STAP-A, FU-A) + Opus, through rtpbin (RTCP SR/SDES/BYE). Debian's GStreamer
 #                   here has no x264enc (plugins-ugly), so ffmpeg encodes to Matroska and GStreamer packetizes.
 #   vp9_gst         GStreamer vp9enc 320x240@30 2 s + rtpvp9pay (scalability structure on keyframes), rtpbin
@@ -27,7 +28,8 @@
 #   vp8_opus_reorder      ~5% of RTP packets delayed by 1-3 packets of the same stream
 #   vp8_opus_dup          ~3% of RTP packets duplicated 0-5 packets later
 #   vp8_opus_wrap         seq rewritten to wrap after 1/3 of the packets, RTP ts to wrap at 2/3; SR RTP ts likewise
-#   vp8_opus_ssrc_change  second half of each stream (and its RTCP) under a new SSRC with new random seq/ts bases
+#   vp8_opus_ssrc_change  from the video keyframe nearest the middle on, each stream (and its RTCP) has a new SSRC
+#                         and new random seq/ts bases, as after a sender restart
 #   vp8_opus_garbage      3 each of short / V=1 / bad padding / CSRC overrun / extension overrun / random datagrams
 #                         per RTP port
 #
@@ -50,20 +52,20 @@ ONLY="$*"
 sel() { [ -z "$ONLY" ] || [[ " $ONLY " == *" $1 "* ]]; }
 
 FF="ffmpeg -hide_banner -nostdin -loglevel error -y"
-GST="timeout 60 gst-launch-1.0 -v -e"
+GST="timeout 30 gst-launch-1.0 -v -e"
 
 if sel vp8_opus; then
 $PY capture --name vp8_opus --out "$OUT" --ports 25004,25005,25006,25007 --meta '{
-  "description": "ffmpeg lavfi testsrc2 320x240@30 -> libvpx VP8 120 kbit/s (keyframe every 60 frames = 2 s, error resilient) and aevalsrc 440/660 Hz stereo -> libopus 48 kHz stereo 20 ms 24 kbit/s, two ffmpeg RTP outputs with RTCP SR (ffmpeg sends an SR at start and then every 5 s).",
-  "duration_s": 6,
+  "description": "ffmpeg lavfi testsrc2 320x240@30 -> libvpx VP8 100 kbit/s (keyframe every 30 frames = 1 s, error resilient), RTP packets of at most 500 bytes (-pkt_size 500) so keyframes span several packets, and aevalsrc 440/660 Hz stereo -> libopus 48 kHz stereo 20 ms 24 kbit/s, two ffmpeg RTP outputs with RTCP SR (ffmpeg sends one at the start and more as its RTCP bandwidth share allows; observed.streams[].rtcp lists them).",
+  "duration_s": 3,
   "streams": [
-    {"media": "video", "codec": "VP8", "payload_type": 96, "rtp_port": 25004, "rtcp_port": 25005, "width": 320, "height": 240, "fps": 30, "frames_sent": 180, "keyframe_interval_frames": 60, "keyframe_interval_s": 2.0},
-    {"media": "audio", "codec": "opus", "payload_type": 111, "rtp_port": 25006, "rtcp_port": 25007, "sample_rate": 48000, "channels": 2, "frame_duration_ms": 20, "frames_sent": 300}
+    {"media": "video", "codec": "VP8", "payload_type": 96, "rtp_port": 25004, "rtcp_port": 25005, "width": 320, "height": 240, "fps": 30, "frames_sent": 90, "keyframe_interval_frames": 30, "keyframe_interval_s": 1.0, "max_rtp_packet_bytes": 500},
+    {"media": "audio", "codec": "opus", "payload_type": 111, "rtp_port": 25006, "rtcp_port": 25007, "sample_rate": 48000, "channels": 2, "frame_duration_ms": 20, "frames_sent": 150}
   ]}' -- \
   $FF -re -f lavfi -i testsrc2=size=320x240:rate=30 -re -f lavfi -i "'aevalsrc=0.4*sin(2*PI*440*t)|0.4*sin(2*PI*660*t):s=48000:c=stereo'" \
-  -map 0:v -t 6 -c:v libvpx -deadline realtime -cpu-used 8 -auto-alt-ref 0 -lag-in-frames 0 -error-resilient 1 \
-  -pix_fmt yuv420p -b:v 120k -g 60 -keyint_min 60 -payload_type 96 -f rtp rtp://127.0.0.1:25004 \
-  -map 1:a -t 6 -c:a libopus -application audio -frame_duration 20 -b:a 24k -ac 2 -ar 48000 -payload_type 111 \
+  -map 0:v -t 3 -c:v libvpx -deadline realtime -cpu-used 8 -auto-alt-ref 0 -lag-in-frames 0 -error-resilient 1 \
+  -pix_fmt yuv420p -b:v 100k -g 30 -keyint_min 30 -payload_type 96 -pkt_size 500 -f rtp rtp://127.0.0.1:25004 \
+  -map 1:a -t 3 -c:a libopus -application audio -frame_duration 20 -b:a 24k -ac 2 -ar 48000 -payload_type 111 \
   -f rtp rtp://127.0.0.1:25006 -sdp_file vp8_opus.sdp
 
   $PY impair --kind loss        --seed 1 --src "$OUT/vp8_opus" --name vp8_opus_loss        --out "$OUT"
@@ -90,10 +92,10 @@ fi
 
 if sel h264_stapa; then
 $PY capture --name h264_stapa --out "$OUT" --ports 25020,25021,25022,25023 --gst-sdp --meta '{
-  "description": "ffmpeg testsrc 320x240@30 -> libx264 constrained baseline, tune zerolatency, 4 slices per frame, IDR every 30 frames (1 s) + sine -> libopus, in Matroska; GStreamer matroskademux -> h264parse -> rtph264pay aggregate-mode=zero-latency config-interval=-1 (STAP-A with SPS+PPS at each IDR, several slices, FU-A) and opusparse -> rtpopuspay, through rtpbin (RTCP SR + SDES + BYE), sent in real time (udpsink sync=true).",
+  "description": "ffmpeg testsrc 320x240@30 -> libx264 constrained baseline, tune zerolatency, -x264-params slices=4 (x264 decides the final slice count; see observed nal_types), IDR every 30 frames (1 s) + sine -> libopus, in Matroska; GStreamer matroskademux -> h264parse -> rtph264pay aggregate-mode=zero-latency config-interval=-1 (STAP-A with SPS+PPS at each IDR, several slices, FU-A) and opusparse -> rtpopuspay, through rtpbin (RTCP SR + SDES + BYE), sent in real time (udpsink sync=true).",
   "duration_s": 2,
   "streams": [
-    {"media": "video", "codec": "H264", "payload_type": 96, "rtp_port": 25020, "rtcp_port": 25021, "width": 320, "height": 240, "fps": 30, "frames_sent": 60, "keyframe_interval_frames": 30, "keyframe_interval_s": 1.0, "slices_per_frame": 4, "b_frames": 0, "expect_stap_a": true, "expect_fu_a": true},
+    {"media": "video", "codec": "H264", "payload_type": 96, "rtp_port": 25020, "rtcp_port": 25021, "width": 320, "height": 240, "fps": 30, "frames_sent": 60, "keyframe_interval_frames": 30, "keyframe_interval_s": 1.0, "multiple_slices": true, "b_frames": 0, "expect_stap_a": true, "expect_fu_a": true},
     {"media": "audio", "codec": "opus", "payload_type": 111, "rtp_port": 25022, "rtcp_port": 25023, "sample_rate": 48000, "channels": 2, "frame_duration_ms": 20}
   ]}' -- \
   "$FF -f lavfi -i testsrc=size=320x240:rate=30 -f lavfi -i sine=frequency=440:sample_rate=48000 -t 2 \
@@ -147,5 +149,6 @@ $PY capture --name pcmu --out "$OUT" --ports 25060,25061 --meta '{
   -c:a pcm_mulaw -ar 8000 -ac 1 -f rtp rtp://127.0.0.1:25060 -sdp_file pcmu.sdp
 fi
 
+$PY readme-table --dir "$OUT"
 ls -l "$OUT"
 du -ch "$OUT"/*.pcap | tail -1
