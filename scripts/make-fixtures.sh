@@ -150,5 +150,12 @@ $PY capture --name pcmu --out "$OUT" --ports 25060,25061 --meta '{
 fi
 
 $PY readme-table --dir "$OUT"
+# the CLI's `demo` command records the clean VP8 + Opus capture, bundled into the capstan jar
+DEMO="$(cd "$(dirname "$0")/.." && pwd)/recorder-examples/src/main/resources/demo"
+if [ -f "$OUT/vp8_opus.pcap" ] && [ -d "$DEMO" ]; then
+  cp "$OUT/vp8_opus.pcap" "$DEMO/demo.pcap"
+  cp "$OUT/vp8_opus.sdp" "$DEMO/demo.sdp"
+fi
+
 ls -l "$OUT"
 du -ch "$OUT"/*.pcap | tail -1
