@@ -164,7 +164,7 @@ class OggOpusMuxerTest {
     }
 
     @Test
-    void flushThenClose_endsWithAnEmptyEosPageCarryingTheGranule() throws IOException {
+    void flush_writesAllButTheNewestPacket_soCloseStillEndsOnARealEosPage() throws IOException {
         MemoryOutput out = new MemoryOutput();
         OggOpusMuxer m = new OggOpusMuxer(out, 1);
         m.addTrack(STEREO);
@@ -173,14 +173,32 @@ class OggOpusMuxerTest {
             m.write(0, f.set(packet(60, i), 0, 60).ptsMicros(i * 20_000L));
         }
         m.flush();
-        long afterFlush = out.size();
-        assertThat(afterFlush).isEqualTo(m.bytesWritten());
+        OggReader flushed = OggReader.read(out.bytes());
+        assertThat(flushed.packets).hasSize(2 + 4);
+        assertThat(flushed.pages.get(flushed.pages.size() - 1).granule()).isEqualTo(4 * 960L);
+        m.flush(); // nothing more to push
+        assertThat(OggReader.read(out.bytes()).pages).hasSize(flushed.pages.size());
         m.close();
         OggReader r = OggReader.read(out.bytes());
         OggReader.Page last = r.pages.get(r.pages.size() - 1);
         assertThat(last.eos()).isTrue();
-        assertThat(last.lacing()).isEmpty();
+        assertThat(last.lacing()).containsExactly(60);
         assertThat(last.granule()).isEqualTo(5 * 960L);
+        assertThat(r.packets).hasSize(2 + 5);
+    }
+
+    @Test
+    void closedWithoutAudio_endsAfterTheCommentHeader() throws IOException {
+        MemoryOutput out = new MemoryOutput();
+        OggOpusMuxer m = new OggOpusMuxer(out, 1);
+        m.addTrack(STEREO);
+        m.close();
+        m.close();
+        OggReader r = OggReader.read(out.bytes());
+        assertThat(r.pages).hasSize(2);
+        assertThat(r.pages.get(0).bos()).isTrue();
+        assertThat(r.pages.get(1).eos()).isTrue();
+        assertThat(r.pages).allMatch(OggReader.Page::crcOk);
     }
 
     @Test
