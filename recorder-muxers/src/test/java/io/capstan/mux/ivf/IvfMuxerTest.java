@@ -78,10 +78,13 @@ class IvfMuxerTest {
         MemoryOutput out = new MemoryOutput();
         IvfMuxer m = new IvfMuxer(out);
         m.addTrack(TrackFormat.video(Codec.VP8, 2, 2, null));
+        m.write(0, EncodedFrame.of(0, new byte[] {1}, 0, 0, false)); // before any keyframe: dropped
         for (long pts : List.of(0L, 0L, 5L, 1000L)) {
             m.write(0, EncodedFrame.of(0, new byte[] {1}, pts, 0, true));
         }
         m.close();
+        assertThat(m.droppedBeforeKeyframe()).isEqualTo(1);
+        assertThat(m.framesWritten()).isEqualTo(4);
         byte[] b = out.bytes();
         assertThat(List.of(le(b, 36, 8), le(b, 49, 8), le(b, 62, 8), le(b, 75, 8))).containsExactly(0L, 1L, 2L, 90L);
     }
