@@ -36,6 +36,9 @@ import java.util.Objects;
  * (libvpx writes a frame count there but never reads it back); the frame count goes to offset 28, which readers
  * skip. Until close both are 0, so a file cut off while recording still plays (readers scan frames to EOF).
  *
+ * <p>Frames before the first keyframe are dropped (and counted): a decoder could not use them, and players
+ * expect an IVF file to start with a keyframe.
+ *
  * <p>Width and height come from the {@link TrackFormat}; when unknown (0) and the track is VP8, the first
  * keyframe's header (RFC 6386 section 9.1) supplies them on close.
  */
@@ -55,6 +58,8 @@ public final class IvfMuxer implements Muxer {
     private long lastPts = Long.MIN_VALUE;
     private int width;
     private int height;
+    private boolean seenKeyframe;
+    private long droppedBeforeKeyframe;
 
     public IvfMuxer(SeekableOutput out) {
         this.out = new OutputWriter(Objects.requireNonNull(out, "out"), OutputWriter.DEFAULT_BUFFER);
@@ -96,6 +101,13 @@ public final class IvfMuxer implements Muxer {
             throw new IllegalArgumentException("unknown track " + track);
         }
         writeHeaderOnce();
+        if (!seenKeyframe) {
+            if (!frame.keyframe()) {
+                droppedBeforeKeyframe++; // undecodable without the keyframe it refers to
+                return;
+            }
+            seenKeyframe = true;
+        }
         if (width == 0 && format.codec() == Codec.VP8 && frame.keyframe()) {
             vp8Size(frame.array(), frame.length());
         }
@@ -185,6 +197,11 @@ public final class IvfMuxer implements Muxer {
     @Override
     public long framesWritten() {
         return frames;
+    }
+
+    /** Frames dropped because no keyframe had been written yet. */
+    public long droppedBeforeKeyframe() {
+        return droppedBeforeKeyframe;
     }
 
     private static void putLE(byte[] a, int at, long v, int n) {

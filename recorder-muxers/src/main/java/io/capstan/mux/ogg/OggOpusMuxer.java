@@ -77,6 +77,9 @@ public final class OggOpusMuxer implements Muxer {
     private boolean pageHasPacketEnd;  // some packet ends on the current page
     private long pageGranule;          // granule after the last packet completed on the current page
     private long pageStartGranule;     // granule where the current page's audio began
+    private int lastPacketSegment = -1; // first lacing value of the newest packet, if it began on this page
+    private int lastPacketBody;         // where its bytes begin in the page body
+    private int lastPacketSamples;
     private long granule;              // 48 kHz samples of all packets so far (including fill)
     private boolean started;
     private int lastToc;
@@ -180,6 +183,9 @@ public final class OggOpusMuxer implements Muxer {
         if (segments == 0) {
             pageStartGranule = granule;
         }
+        lastPacketSegment = segments == 255 ? -1 : segments;
+        lastPacketBody = body.length();
+        lastPacketSamples = samples;
         // RFC 3533 section 6: lacing values of 255 continue a packet, a value below 255 ends it
         int remaining = len;
         int v;
@@ -187,6 +193,7 @@ public final class OggOpusMuxer implements Muxer {
             if (segments == 255) {   // only a packet longer than a page gets here: continue it on the next page
                 emitPage(0);
                 pageContinues = true;
+                lastPacketSegment = -1;
             }
             v = Math.min(255, remaining);
             lacing[segments++] = (byte) v;
@@ -208,11 +215,16 @@ public final class OggOpusMuxer implements Muxer {
         addHeaderPacket(head);
         emitPage(FLAG_BOS);
         // section 5.2: comment header; it ends its own page(s), granule 0
+        addHeaderPacket(tags());
+        emitPage(0);
+    }
+
+    /** RFC 7845 section 5.2: 'OpusTags', vendor string length and vendor, comment count 0. */
+    private static byte[] tags() {
         byte[] vendor = "Capstan".getBytes(StandardCharsets.UTF_8);
         ByteBuilder tags = new ByteBuilder(32);
         tags.ascii("OpusTags").u32LE(vendor.length).bytes(vendor).u32LE(0);
-        addHeaderPacket(tags.toByteArray());
-        emitPage(0);
+        return tags.toByteArray();
     }
 
     private void addHeaderPacket(byte[] p) {
@@ -232,6 +244,16 @@ public final class OggOpusMuxer implements Muxer {
 
     /** Writes the current page (RFC 3533 section 6) and hands it to the output. */
     private void emitPage(int flags) throws IOException {
+        writePage(flags, segments, body.length(), pageHasPacketEnd ? pageGranule : -1);
+        body.reset();
+        segments = 0;
+        pageContinues = false;
+        pageHasPacketEnd = false;
+        lastPacketSegment = -1;
+    }
+
+    /** Writes the first {@code nseg} lacing values and {@code bodyLen} bytes of the current page. */
+    private void writePage(int flags, int nseg, int bodyLen, long pageGranulePosition) throws IOException {
         if (pageContinues) {
             flags |= FLAG_CONTINUED;
         }
@@ -239,32 +261,46 @@ public final class OggOpusMuxer implements Muxer {
         page.ascii("OggS");
         page.u8(0);                                        // stream structure version
         page.u8(flags);                                    // header type
-        page.u64LE(pageHasPacketEnd ? pageGranule : -1);   // granule; -1 when no packet ends here
+        page.u64LE(pageGranulePosition);                   // granule; -1 when no packet ends here
         page.u32LE(serial & 0xFFFF_FFFFL);                 // bitstream serial number
         page.u32LE(pageSequence++ & 0xFFFF_FFFFL);         // page sequence number
         int crcAt = page.length();
         page.u32LE(0);                                     // CRC, computed with this field zero
-        page.u8(segments);                                 // number of segments
-        page.bytes(lacing, 0, segments);
-        page.bytes(body.array(), 0, body.length());
+        page.u8(nseg);                                     // number of segments
+        page.bytes(lacing, 0, nseg);
+        page.bytes(body.array(), 0, bodyLen);
         page.putLE(crcAt, OggCrc.of(page.array(), 0, page.length()), 4);
         out.write(page);
         out.drain();
-        body.reset();
-        segments = 0;
-        pageContinues = false;
-        pageHasPacketEnd = false;
     }
 
+    /**
+     * Writes out every complete packet but the newest, which stays on the open page so that {@link #close()} can
+     * still put it on a proper EOS page (a page without a packet end may not carry EOS or a granule position,
+     * RFC 3533 section 6); so a crash after a flush loses one packet at most.
+     */
     @Override
     public void flush() throws IOException {
         if (closed || head == null) {
             return;
         }
         writeHeaders();
-        if (segments > 0) {
-            emitPage(0);
+        if (lastPacketSegment > 0) {
+            int nseg = lastPacketSegment;
+            int bodyLen = lastPacketBody;
+            writePage(0, nseg, bodyLen, granule - lastPacketSamples);
+            System.arraycopy(lacing, nseg, lacing, 0, segments - nseg);
+            segments -= nseg;
+            byte[] a = body.array();
+            int rest = body.length() - bodyLen;
+            System.arraycopy(a, bodyLen, a, 0, rest);
+            body.setLength(rest);
+            pageContinues = false;
+            pageStartGranule = granule - lastPacketSamples;
+            lastPacketSegment = 0;
+            lastPacketBody = 0;
         }
+        out.drain();
     }
 
     @Override
@@ -277,11 +313,19 @@ public final class OggOpusMuxer implements Muxer {
             out.drain();
             return;
         }
-        writeHeaders();
+        if (!headersWritten) {
+            // no audio at all: the stream ends with its comment header page
+            headersWritten = true;
+            addHeaderPacket(head);
+            emitPage(FLAG_BOS);
+            addHeaderPacket(tags());
+            emitPage(FLAG_EOS);
+            return;
+        }
         if (segments == 0) {
-            // everything was flushed already: an EOS page without packets carries the final granule
-            pageHasPacketEnd = true;
-            pageGranule = granule;
+            // only possible when every packet was rejected: EOS needs a page with a packet end, so end the
+            // stream with the shortest packet there is (2.5 ms, TOC only)
+            fillPacket(28 << 3, 120);
         }
         emitPage(FLAG_EOS);
     }

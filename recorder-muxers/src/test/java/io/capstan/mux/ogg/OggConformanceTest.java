@@ -106,4 +106,21 @@ class OggConformanceTest {
         assertThat(MediaTools.probeDuration(out)).isCloseTo(expected, within(0.01));
         Tools.assertOggToolsClean(out);
     }
+
+    @Test
+    void flushedBeforeClose_emptyEosPage_isAcceptedByTheTools() throws Exception {
+        TestMedia.Opus in = TestMedia.opusPackets(TestMedia.opusOgg(dir, 1, 2));
+        Path out = dir.resolve("flushed.opus");
+        try (FileChannel ch = FileChannel.open(out, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            OggOpusMuxer m = (OggOpusMuxer) new OggOpusMuxerFactory().create(ch);
+            m.addTrack(TrackFormat.audio(Codec.OPUS, 48000, 48000, 2, in.head()));
+            Feed.write(m, 0, in.packets());
+            m.flush();
+            m.close();
+        }
+        Feed.keep(out);
+        Tools.assertDecodesCleanly(out);
+        Tools.assertOggToolsClean(out);
+    }
 }

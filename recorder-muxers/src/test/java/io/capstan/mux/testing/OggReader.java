@@ -64,12 +64,10 @@ public final class OggReader {
             int pageIndex = r.pages.size() - 1;
             int d = p + 27 + nseg;
             int lastEnd = -1;
-            List<Integer> ends = new ArrayList<>();
             for (int i = 0; i < nseg; i++) {
                 partial.write(f, d, lacing[i]);
                 d += lacing[i];
                 if (lacing[i] < 255) {
-                    ends.add(r.packets.size());
                     r.packets.add(new Packet(partial.toByteArray(), pageIndex, granule, false));
                     partial.reset();
                     lastEnd = r.packets.size() - 1;
