@@ -92,6 +92,10 @@ class AvSyncTest {
      * advancing in step with the media clocks. SRs (when wanted) arrive 10 ms in.
      */
     private RecordingSession run(boolean withSr, long seed) {
+        return run(withSr, seed, 10_000_000L);
+    }
+
+    private RecordingSession run(boolean withSr, long seed, long srDelayNanos) {
         Random rnd = new Random(seed);
         long vBase = rnd.nextInt() & 0xFFFFFFFFL;
         long aBase = rnd.nextInt() & 0xFFFFFFFFL;
@@ -111,12 +115,12 @@ class AvSyncTest {
         }
         if (withSr) {
             // video: RTP vBase + 90000 (1 s after the first frame) was sampled at NTP_SECONDS + 1 s
-            pushes.add(new Push(T0 + 10_000_000L,
+            pushes.add(new Push(T0 + srDelayNanos,
                     senderReport(VIDEO_SSRC, NTP_SECONDS + 1, 0, (vBase + 90_000) & 0xFFFFFFFFL), order++));
             // audio: RTP aBase + 48000 (1 s after the first sample) was sampled at NTP_SECONDS + 1.120 s, so the
             // first audio sample was captured 120 ms after the first video frame
             long frac120ms = Math.round(0.120 * (1L << 32)); // 515396076
-            pushes.add(new Push(T0 + 10_000_000L,
+            pushes.add(new Push(T0 + srDelayNanos,
                     senderReport(AUDIO_SSRC, NTP_SECONDS + 1, frac120ms, (aBase + 48_000) & 0xFFFFFFFFL), order++));
         }
         pushes.sort(Comparator.comparingLong(Push::arrival).thenComparingInt(Push::order));
@@ -182,6 +186,32 @@ class AvSyncTest {
             int a = 1 - v;
             assertThat(firstPts(a) - firstPts(v)).as("seed %d", seed).isBetween(-1_000L, 1_000L);
             assertThat(Math.min(firstPts(a), firstPts(v))).isZero();
+        }
+    }
+
+    @Test
+    void senderReportsBeforeAnyMedia_areKeptUntilTheTracksBind() {
+        RecordingSession s = run(true, 7, -5_000_000L);
+        assertThat(s.timelineMode()).isEqualTo(Timeline.Mode.SENDER_REPORTS);
+        assertAllFramesWritten();
+        int v = videoTrack();
+        assertThat(firstPts(1 - v) - firstPts(v)).isBetween(119_000L, 121_000L);
+    }
+
+    @Test
+    void senderReportsAfterTheSyncWindow_arrivalModeStays() {
+        RecordingSession s = run(true, 8, 400_000_000L); // SRs 400 ms in, the window is 200 ms
+        assertThat(s.timelineMode()).isEqualTo(Timeline.Mode.ARRIVAL);
+        assertAllFramesWritten();
+        int v = videoTrack();
+        assertThat(firstPts(1 - v) - firstPts(v)).isBetween(-1_000L, 1_000L);
+        // no jump once the SRs come: steps stay on the media clocks
+        synchronized (mem.written) {
+            List<Long> audio = mem.written.stream().map(w -> w.split(":")).filter(w -> Integer.parseInt(w[0]) == 1 - v)
+                    .map(w -> Long.parseLong(w[1])).toList();
+            for (int i = 1; i < audio.size(); i++) {
+                assertThat(audio.get(i) - audio.get(i - 1)).as("audio step %d", i).isBetween(19_000L, 21_000L);
+            }
         }
     }
 }
