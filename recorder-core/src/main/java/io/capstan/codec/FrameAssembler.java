@@ -43,6 +43,10 @@ public final class FrameAssembler {
     private long frameArrival;
     private boolean waitingForKeyframe;
     private int droppedSinceLast;
+    // the timestamp of the last frame known to be dropped (or headless), so its remaining packets are not
+    // counted as further dropped frames
+    private boolean dropKnown;
+    private long droppedTs;
 
     private long framesEmitted;
     private long framesDropped;
@@ -84,10 +88,18 @@ public final class FrameAssembler {
         if (!building) {
             if (!depacketizer.isFrameStart(p)) {
                 packetsWithoutStart++;
+                if (!dropKnown || droppedTs != extTimestamp) {
+                    // packets of a frame whose start was lost: that frame is dropped too
+                    dropKnown = true;
+                    droppedTs = extTimestamp;
+                    framesDropped++;
+                    droppedSinceLast++;
+                }
                 needKeyframe("frame start missing");
                 return true;
             }
             frame.reset(extTimestamp);
+            dropKnown = false;
             building = true;
             frameArrival = arrivalNanos;
         }
@@ -153,6 +165,8 @@ public final class FrameAssembler {
 
     private void dropFrame() {
         building = false;
+        dropKnown = true;
+        droppedTs = frame.timestamp();
         framesDropped++;
         droppedSinceLast++;
     }
