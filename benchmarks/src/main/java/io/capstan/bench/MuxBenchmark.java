@@ -154,4 +154,11 @@ public class MuxBenchmark {
         totalBytes += output.bytesWritten();
         totalFrames += muxer.framesWritten();
     }
+
+    @TearDown(Level.Trial)
+    public void report() {
+        System.out.println();
+        System.out.println("  [" + container + "] " + totalFrames + " frames, " + totalBytes + " bytes written ("
+                + (totalFrames == 0 ? 0 : totalBytes / totalFrames) + " B/frame)");
+    }
 }
