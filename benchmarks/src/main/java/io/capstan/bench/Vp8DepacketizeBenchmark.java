@@ -39,11 +39,7 @@ public class Vp8DepacketizeBenchmark {
 
     @Setup(Level.Trial)
     public void setup() {
-        byte[][][] gop = new byte[GOP][][];
-        for (int f = 0; f < GOP; f++) {
-            gop[f] = frame(f == 0, f);
-        }
-        driver = new DepacketizeDriver(new Vp8Depacketizer(), gop, Vp8DepacketizeBenchmark::patchPictureId);
+        driver = new DepacketizeDriver(new Vp8Depacketizer(), gop(packets), Vp8DepacketizeBenchmark::patchPictureId);
         // warm the pipeline: the first keyframe makes the track start emitting
         for (int i = 0; i < GOP; i++) {
             driver.pushFrame();
@@ -58,7 +54,16 @@ public class Vp8DepacketizeBenchmark {
         p[Rtp.HEADER + 3] = (byte) pid;
     }
 
-    private byte[][] frame(boolean key, int seed) {
+    /** A group of {@link #GOP} frames of {@code packets} packets each, the first a keyframe. */
+    static byte[][][] gop(int packets) {
+        byte[][][] gop = new byte[GOP][][];
+        for (int f = 0; f < GOP; f++) {
+            gop[f] = frame(f == 0, f, packets);
+        }
+        return gop;
+    }
+
+    static byte[][] frame(boolean key, int seed, int packets) {
         byte[] vp8 = Rtp.noise(packets * VP8_BYTES_PER_PACKET, seed);
         // RFC 6386 9.1 frame tag, 3 bytes little-endian: key_frame (0 = key), version 0, show_frame 1,
         // first_part_size (19 bits)

@@ -59,6 +59,8 @@ public final class OggOpusMuxer implements Muxer {
     private static final int FLAG_CONTINUED = 1;
     private static final int FLAG_BOS = 2;
     private static final int FLAG_EOS = 4;
+    /** RFC 3533 section 6: capture_pattern, a constant so writing a page allocates nothing. */
+    private static final byte[] CAPTURE_PATTERN = {'O', 'g', 'g', 'S'};
 
     private final OutputWriter out;
     private final int serial;
@@ -258,7 +260,7 @@ public final class OggOpusMuxer implements Muxer {
             flags |= FLAG_CONTINUED;
         }
         page.reset();
-        page.ascii("OggS");
+        page.bytes(CAPTURE_PATTERN);
         page.u8(0);                                        // stream structure version
         page.u8(flags);                                    // header type
         page.u64LE(pageGranulePosition);                   // granule; -1 when no packet ends here

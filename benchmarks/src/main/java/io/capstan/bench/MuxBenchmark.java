@@ -1,0 +1,164 @@
+package io.capstan.bench;
+
+import io.capstan.media.Codec;
+import io.capstan.media.EncodedFrame;
+import io.capstan.media.TrackFormat;
+import io.capstan.mux.Muxer;
+import io.capstan.mux.ivf.IvfMuxerFactory;
+import io.capstan.mux.ogg.OggOpusMuxerFactory;
+import io.capstan.mux.webm.MatroskaMuxerFactory;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Muxers writing frames to a {@link DiscardingOutput} (no I/O). One op = one {@code Muxer.write} of one frame:
+ * <ul>
+ *   <li>{@code ivf}: VP8 at 30 fps, a 20 KB keyframe every 30 frames, 5 KB interframes;</li>
+ *   <li>{@code ogg}: Opus, 20 ms packets (TOC 0x78: hybrid fullband 20 ms, code 0) of 120 bytes;</li>
+ *   <li>{@code webm}: both tracks in one WebM file, interleaved by pts as the session does (video 30 fps, audio
+ *       50 packets/s), so a cluster starts at every video keyframe.</li>
+ * </ul>
+ * The muxer stays open for a whole iteration (opened, headers written and one frame per track written in the
+ * iteration's setup; closed in its teardown), so the measurement is steady-state writing, pts advancing.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class MuxBenchmark {
+
+    static final long VIDEO_INTERVAL_US = 33_333;
+    static final long AUDIO_INTERVAL_US = 20_000;
+    static final int GOP = 30;
+
+    @Param({"ivf", "ogg", "webm"})
+    public String container;
+
+    private EncodedFrame keyframe;
+    private EncodedFrame interframe;
+    private EncodedFrame audio;
+
+    private DiscardingOutput output;
+    private Muxer muxer;
+    private int videoTrack = -1;
+    private int audioTrack = -1;
+    private long videoFrames;
+    private long audioFrames;
+    private long totalBytes;
+    private long totalFrames;
+
+    @Setup(Level.Trial)
+    public void frames() {
+        keyframe = EncodedFrame.of(0, vp8(20_000, true), 0, 0, true);
+        interframe = EncodedFrame.of(0, vp8(5_000, false), 0, 0, false);
+        byte[] opus = Rtp.noise(120, 7);
+        opus[0] = 0x78; // RFC 6716 3.1: config 15 (hybrid FB 20 ms), mono, code 0
+        audio = EncodedFrame.of(0, opus, 0, 0, true);
+    }
+
+    private static byte[] vp8(int size, boolean key) {
+        byte[] b = Rtp.noise(size, size);
+        int tag = ((size / 3) << 5) | (1 << 4) | (key ? 0 : 1); // RFC 6386 9.1 frame tag
+        b[0] = (byte) tag;
+        b[1] = (byte) (tag >>> 8);
+        b[2] = (byte) (tag >>> 16);
+        if (key) {
+            b[3] = (byte) 0x9d;
+            b[4] = 0x01;
+            b[5] = 0x2a;
+            b[6] = (byte) 640;
+            b[7] = (byte) (640 >>> 8);
+            b[8] = (byte) 480;
+            b[9] = (byte) (480 >>> 8);
+        }
+        return b;
+    }
+
+    @Setup(Level.Iteration)
+    public void open() throws IOException {
+        output = new DiscardingOutput();
+        TrackFormat video = TrackFormat.video(Codec.VP8, 640, 480, null);
+        TrackFormat opus = TrackFormat.audio(Codec.OPUS, 48_000, 48_000, 2, null);
+        videoFrames = 0;
+        audioFrames = 0;
+        videoTrack = -1;
+        audioTrack = -1;
+        switch (container) {
+            case "ivf" -> {
+                muxer = new IvfMuxerFactory().create(output);
+                videoTrack = muxer.addTrack(video);
+            }
+            case "ogg" -> {
+                muxer = new OggOpusMuxerFactory().create(output);
+                audioTrack = muxer.addTrack(opus);
+            }
+            case "webm" -> {
+                muxer = MatroskaMuxerFactory.webm().create(output);
+                videoTrack = muxer.addTrack(video);
+                audioTrack = muxer.addTrack(opus);
+            }
+            default -> throw new IllegalArgumentException(container);
+        }
+        // headers go out with the first frame of each track: keep that out of the measurement
+        if (videoTrack >= 0) {
+            writeVideo();
+        }
+        if (audioTrack >= 0) {
+            writeAudio();
+        }
+    }
+
+    @Benchmark
+    public void writeFrame() throws IOException {
+        if (audioTrack < 0) {
+            writeVideo();
+        } else if (videoTrack < 0) {
+            writeAudio();
+        } else if (videoFrames * VIDEO_INTERVAL_US <= audioFrames * AUDIO_INTERVAL_US) {
+            writeVideo(); // interleave by pts, like the session lane
+        } else {
+            writeAudio();
+        }
+    }
+
+    private void writeVideo() throws IOException {
+        EncodedFrame f = videoFrames % GOP == 0 ? keyframe : interframe;
+        f.ptsMicros(videoFrames * VIDEO_INTERVAL_US);
+        muxer.write(videoTrack, f);
+        videoFrames++;
+    }
+
+    private void writeAudio() throws IOException {
+        audio.ptsMicros(audioFrames * AUDIO_INTERVAL_US);
+        muxer.write(audioTrack, audio);
+        audioFrames++;
+    }
+
+    @TearDown(Level.Iteration)
+    public void close() throws IOException {
+        muxer.close();
+        if (muxer.framesWritten() != videoFrames + audioFrames) {
+            throw new IllegalStateException(container + ": wrote " + muxer.framesWritten() + " of "
+                    + (videoFrames + audioFrames) + " frames");
+        }
+        totalBytes += output.bytesWritten();
+        totalFrames += muxer.framesWritten();
+    }
+
+    @TearDown(Level.Trial)
+    public void report() {
+        System.out.println();
+        System.out.println("  [" + container + "] " + totalFrames + " frames, " + totalBytes + " bytes written ("
+                + (totalFrames == 0 ? 0 : totalBytes / totalFrames) + " B/frame)");
+    }
+}
