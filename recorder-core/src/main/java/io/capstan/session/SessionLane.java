@@ -208,7 +208,7 @@ final class SessionLane implements Runnable {
 
     /** Applies the first SR of the SSRC currently bound to {@code track}, once the track is anchored. */
     private void applyPendingSr(int track) {
-        if (timeline.hasSenderReport(track) || !timeline.anchored(track)) {
+        if (pendingSr.isEmpty() || timeline.hasSenderReport(track) || !timeline.anchored(track)) {
             return;
         }
         for (Map.Entry<Long, long[]> e : ssrcBinding.entrySet()) {
@@ -371,7 +371,8 @@ final class SessionLane implements Runnable {
     }
 
     private OutputGroup groupOf(int track) {
-        for (OutputGroup g : groups) {
+        for (int i = 0; i < groups.size(); i++) { // indexed: no iterator per frame
+            OutputGroup g = groups.get(i);
             if (g.contains(track)) {
                 return g;
             }
