@@ -179,6 +179,9 @@ final class SessionLane implements Runnable {
         applyPendingSr(t);
         held[t].addLast(f);
         heldCount++;
+        // decide at the frame that ends the sync window, not whenever the batch ends: an SR queued behind later
+        // frames must not change the outcome (deterministic for the same input)
+        maybeDecide();
     }
 
     private void onControl(LaneItem item) {

@@ -1,5 +1,7 @@
 package io.capstan.pcap;
 
+import io.capstan.testing.MiniJson;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.capstan.sdp.MediaDescription;

@@ -1,6 +1,7 @@
 package io.capstan.examples.cli;
 
 import io.capstan.testing.MediaTools;
+import io.capstan.testing.MiniJson;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;

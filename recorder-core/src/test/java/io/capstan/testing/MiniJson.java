@@ -1,11 +1,11 @@
-package io.capstan.pcap;
+package io.capstan.testing;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A small JSON reader for the fixtures' truth files (objects, arrays, strings, numbers, booleans, null). */
+/** A small JSON reader for tests: fixtures' truth files and CLI reports (objects, arrays, strings, numbers, booleans, null). */
 public final class MiniJson {
     private final String s;
     private int i;
@@ -23,6 +23,23 @@ public final class MiniJson {
             throw p.error("trailing characters");
         }
         return v;
+    }
+
+    /** Walks maps by key and lists by index ("0", "1"...); null when a step is missing. */
+    @SuppressWarnings("unchecked")
+    public static Object at(Object root, String... path) {
+        Object cur = root;
+        for (String k : path) {
+            if (cur instanceof Map<?, ?> m) {
+                cur = ((Map<String, Object>) m).get(k);
+            } else if (cur instanceof List<?> l) {
+                int idx = Integer.parseInt(k);
+                cur = idx < l.size() ? l.get(idx) : null;
+            } else {
+                return null;
+            }
+        }
+        return cur;
     }
 
     @SuppressWarnings("unchecked")
