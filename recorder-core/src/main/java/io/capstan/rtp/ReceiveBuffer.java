@@ -207,20 +207,6 @@ public final class ReceiveBuffer {
         }
     }
 
-    /** The extended value of the last released timestamp (valid after the first release). */
-    public long lastExtendedTimestamp() {
-        return lastExtTs;
-    }
-
-    /** Extends a 32-bit timestamp (e.g. from an RTCP SR) relative to the last released one. */
-    public long extendTimestamp(long ts32) {
-        return tsStarted ? SeqMath.unwrapTs(lastExtTs, ts32) : ts32;
-    }
-
-    public boolean hasReleased() {
-        return tsStarted;
-    }
-
     public int bufferedPackets() {
         return buffered;
     }

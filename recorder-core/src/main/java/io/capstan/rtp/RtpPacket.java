@@ -252,7 +252,8 @@ public final class RtpPacket {
         return (int) (found & 0xFFFF);
     }
 
-    static long readUint32(byte[] b, int i) {
+    /** Reads an unsigned big-endian 32-bit value (SSRCs, timestamps) without a view. */
+    public static long readUint32(byte[] b, int i) {
         return ((long) (b[i] & 0xFF) << 24) | ((b[i + 1] & 0xFF) << 16) | ((b[i + 2] & 0xFF) << 8) | (b[i + 3] & 0xFF);
     }
 

@@ -7,6 +7,7 @@ import io.capstan.media.Timeline;
 import io.capstan.mux.MuxerFactory;
 import io.capstan.mux.MuxerSelector;
 import io.capstan.rtp.RtcpParser;
+import io.capstan.rtp.RtpPacket;
 import io.capstan.rtp.RtpRejectReason;
 import io.capstan.rtp.SenderReport;
 import io.capstan.storage.StorageSink;
@@ -146,8 +147,7 @@ public final class RecordingSession implements AutoCloseable {
             return null;
         }
         if (len >= 12 && off >= 0 && off + len <= buf.length) {
-            long ssrc = ((long) (buf[off + 8] & 0xFF) << 24) | ((buf[off + 9] & 0xFF) << 16)
-                    | ((buf[off + 10] & 0xFF) << 8) | (buf[off + 11] & 0xFF);
+            long ssrc = RtpPacket.readUint32(buf, off + 8);
             int pt = buf[off + 1] & 0x7F;
             for (TrackInput t : inputs) {
                 if (t.currentSsrc() == ssrc) {

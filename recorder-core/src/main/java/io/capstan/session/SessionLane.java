@@ -411,9 +411,4 @@ final class SessionLane implements Runnable {
     List<SegmentInfo> closedSegments() {
         return List.copyOf(closed);
     }
-
-    /** Drops a frame taken from the pool without queueing it. */
-    void giveBack(EncodedFrame f) {
-        pool.offer(f);
-    }
 }

@@ -263,8 +263,4 @@ public final class TrackInput {
                 lateBefore + buffer.late(), framesOut, assembler.framesDropped() + overflowDropped, overflowDropped,
                 keyframeRequests, ssrcChanges);
     }
-
-    int index() {
-        return index;
-    }
 }
