@@ -53,6 +53,27 @@ final class DiscardingOutput implements SeekableOutput {
         return size;
     }
 
+    /** Nothing is kept: reads see zeros up to the size (muxers that read back need a real output). */
+    @Override
+    public int read(ByteBuffer dst, long pos) {
+        if (pos >= size) {
+            return -1;
+        }
+        int n = (int) Math.min(dst.remaining(), size - pos);
+        for (int i = 0; i < n; i++) {
+            dst.put((byte) 0);
+        }
+        return n;
+    }
+
+    @Override
+    public void truncate(long newSize) {
+        if (newSize < size) {
+            size = newSize;
+            position = Math.min(position, size);
+        }
+    }
+
     @Override
     public boolean isOpen() {
         return open;

@@ -25,6 +25,7 @@ public final class EncodedFrame {
     private long arrivalNanos;
     private boolean keyframe;
     private int droppedBefore;
+    private TrackFormat formatChange;
 
     public EncodedFrame(int initialCapacity) {
         this.data = new byte[Math.max(16, initialCapacity)];
@@ -80,6 +81,14 @@ public final class EncodedFrame {
         return droppedBefore;
     }
 
+    /**
+     * The track's new format when it changed just before this frame (new resolution, SPS/PPS, sequence header),
+     * otherwise null.
+     */
+    public TrackFormat formatChange() {
+        return formatChange;
+    }
+
     // ---- owner-side mutation (pipeline stages), not for muxers
 
     /** Copies {@code len} bytes into this frame, growing its buffer when needed. */
@@ -122,6 +131,11 @@ public final class EncodedFrame {
         return this;
     }
 
+    public EncodedFrame formatChange(TrackFormat format) {
+        this.formatChange = format;
+        return this;
+    }
+
     /** Copies everything (bytes and fields) from {@code other}. */
     public EncodedFrame copyFrom(EncodedFrame other) {
         set(other.data, 0, other.length);
@@ -131,6 +145,7 @@ public final class EncodedFrame {
         arrivalNanos = other.arrivalNanos;
         keyframe = other.keyframe;
         droppedBefore = other.droppedBefore;
+        formatChange = other.formatChange;
         return this;
     }
 

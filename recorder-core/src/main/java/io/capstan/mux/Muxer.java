@@ -25,6 +25,17 @@ public interface Muxer extends Closeable {
      */
     void write(int track, EncodedFrame frame) throws IOException;
 
+    /**
+     * The track's format changes from the next frame written on (a new resolution, new SPS/PPS, a new sequence
+     * header). Called before that frame's {@link #write}; the format may equal the current one (ignore it then).
+     *
+     * @return true when this file carries the change (in-band parameters, a new sample description); false when
+     *         the container cannot, and the session must close this file and start a new segment at that frame
+     */
+    default boolean formatChanged(int track, TrackFormat format) throws IOException {
+        return true;
+    }
+
     /** Pushes buffered data to the output (e.g. an open Ogg page or cluster) so a crash loses little. */
     default void flush() throws IOException {
     }

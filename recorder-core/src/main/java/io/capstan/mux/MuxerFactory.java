@@ -1,6 +1,7 @@
 package io.capstan.mux;
 
 import io.capstan.media.Codec;
+import io.capstan.storage.ObjectGroup;
 import io.capstan.storage.SeekableOutput;
 
 import java.nio.channels.WritableByteChannel;
@@ -9,9 +10,10 @@ import java.util.List;
 /**
  * SPI: makes muxers of one container format. Whether the format needs to seek back (IVF, WebM/Matroska patch
  * their headers and write an index on close) or is append-only (Ogg) is in the type: a {@link Seekable} factory
- * can only be given a {@link SeekableOutput}.
+ * can only be given a {@link SeekableOutput}. A {@link Grouped} format (DASH, HLS) writes several objects (init
+ * segment, media segments, manifest) into an {@link ObjectGroup}.
  */
-public sealed interface MuxerFactory permits MuxerFactory.Streaming, MuxerFactory.Seekable {
+public sealed interface MuxerFactory permits MuxerFactory.Streaming, MuxerFactory.Seekable, MuxerFactory.Grouped {
 
     Container container();
 
@@ -32,5 +34,13 @@ public sealed interface MuxerFactory permits MuxerFactory.Streaming, MuxerFactor
     /** A muxer that seeks back to patch headers or write an index. */
     non-sealed interface Seekable extends MuxerFactory {
         Muxer create(SeekableOutput out);
+    }
+
+    /**
+     * A muxer writing several objects: the manifest called {@code manifestName} (e.g. {@code demo_1.mpd}) and the
+     * segments it refers to, all inside {@code out}.
+     */
+    non-sealed interface Grouped extends MuxerFactory {
+        Muxer create(ObjectGroup out, String manifestName);
     }
 }

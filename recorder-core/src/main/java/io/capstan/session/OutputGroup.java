@@ -6,6 +6,7 @@ import io.capstan.media.TrackFormat;
 import io.capstan.mux.Muxer;
 import io.capstan.mux.MuxerFactory;
 import io.capstan.storage.SegmentKey;
+import io.capstan.storage.ObjectGroup;
 import io.capstan.storage.SegmentOutput;
 import io.capstan.storage.StorageSink;
 
@@ -26,7 +27,9 @@ final class OutputGroup {
     private final int[] muxTrack;  // session track index -> muxer track, -1 when not in this segment
 
     private Muxer muxer;
-    private SegmentOutput output;
+    private SegmentOutput output;      // the file, or null for a multi-object group
+    private ObjectGroup objects;       // DASH/HLS: the objects' prefix
+    private String manifestName;
     private SegmentKey key;
     private boolean failed;
     private long originSessionMicros;
@@ -37,6 +40,7 @@ final class OutputGroup {
     private Instant startTime;
     private List<String> trackIds;
     private List<TrackFormat> formats;
+    private TrackFormat[] current;     // session track index -> format of its frames in this segment
     long firstArrivalNanos = Long.MIN_VALUE;
 
     OutputGroup(int[] tracks, MuxerFactory factory, int sessionTracks) {
@@ -86,21 +90,27 @@ final class OutputGroup {
         this.originSessionMicros = originMicros;
         this.startTime = wallStart;
         try {
-            boolean seekable = factory instanceof MuxerFactory.Seekable;
-            output = sink.open(segmentKey, seekable);
-            if (factory instanceof MuxerFactory.Seekable s) {
+            if (factory instanceof MuxerFactory.Grouped gf) {
+                objects = sink.openGroup(segmentKey);
+                manifestName = segmentKey.fileName();
+                muxer = gf.create(objects, manifestName);
+            } else if (factory instanceof MuxerFactory.Seekable s) {
+                output = sink.open(segmentKey, true);
                 muxer = s.create(output.seekable().orElseThrow(
                         () -> new IOException(sink.describe() + " cannot seek, " + factory.container().id() + " needs it")));
             } else {
+                output = sink.open(segmentKey, false);
                 muxer = ((MuxerFactory.Streaming) factory).create(output);
             }
             trackIds = new ArrayList<>();
             formats = new ArrayList<>();
+            current = new TrackFormat[muxTrack.length];
             for (int t : tracks) {
                 if (ready[t]) {
                     muxTrack[t] = muxer.addTrack(trackFormats[t]);
                     trackIds.add(specs[t].id());
                     formats.add(trackFormats[t]);
+                    current[t] = trackFormats[t];
                 }
             }
             lastPts = new long[muxTrack.length];
@@ -114,8 +124,31 @@ final class OutputGroup {
             if (output != null) {
                 output.abort();
             }
+            output = null;
+            objects = null;
             muxer = null;
             return "cannot open segment " + segmentKey.path() + ": " + message(e);
+        }
+    }
+
+    /**
+     * Tells the muxer that {@code f}'s track changed format just before {@code f}.
+     *
+     * @return false when the file cannot carry the change and a new segment must start at {@code f}
+     */
+    boolean carriesFormatChange(EncodedFrame f) {
+        int mt = muxTrack[f.track()];
+        if (mt < 0 || failed || muxer == null || f.formatChange().equals(current[f.track()])) {
+            return true;
+        }
+        try {
+            if (!muxer.formatChanged(mt, f.formatChange())) {
+                return false;
+            }
+            current[f.track()] = f.formatChange();
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 
@@ -155,7 +188,7 @@ final class OutputGroup {
      * @return the segment's metadata, or null when nothing was open
      */
     SegmentInfo close(List<String> errors) {
-        if (output == null) {
+        if (muxer == null) {
             return null;
         }
         boolean complete = !failed;
@@ -165,14 +198,21 @@ final class OutputGroup {
             complete = false;
             errors.add("finalizing " + key.path() + " failed: " + message(e));
         }
-        long bytes = output.bytesWritten();
-        try {
-            output.commit();
-        } catch (IOException | RuntimeException e) {
-            complete = false;
-            errors.add("committing " + key.path() + " failed: " + message(e));
+        long bytes;
+        String location;
+        if (output != null) {
+            bytes = output.bytesWritten();
+            try {
+                output.commit();
+            } catch (IOException | RuntimeException e) {
+                complete = false;
+                errors.add("committing " + key.path() + " failed: " + message(e));
+            }
+            location = output.location();
+        } else {
+            bytes = muxer.bytesWritten(); // the group's objects are committed by the muxer as they complete
+            location = objects.location(manifestName);
         }
-        String location = output.location();
         List<Long> counts = new ArrayList<>();
         long total = 0;
         for (int t : tracks) {
@@ -185,6 +225,7 @@ final class OutputGroup {
         SegmentInfo info = new SegmentInfo(location, key.path(), factory.container(), List.copyOf(trackIds),
                 List.copyOf(formats), originSessionMicros, duration, startTime, counts, bytes, complete);
         output = null;
+        objects = null;
         muxer = null;
         Arrays.fill(muxTrack, -1);
         return info;

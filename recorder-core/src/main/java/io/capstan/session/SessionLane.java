@@ -42,7 +42,9 @@ final class SessionLane implements Runnable {
     // ---- lane-thread state
     private final Timeline timeline = new Timeline();
     private final TrackSpec[] specs;
-    private final TrackFormat[] formats;
+    private final TrackFormat[] formats;        // latest format announced per track
+    private final TrackFormat[] pendingFormat;  // announced, not yet attached to a frame
+    private final TrackFormat[] releasedFormat; // format of the last frame released per track
     private final ArrayDeque<EncodedFrame>[] held;
     private final boolean[] hadFrames;
     private final long[] lastArrival;
@@ -77,6 +79,8 @@ final class SessionLane implements Runnable {
         this.interleaveNanos = interleaveNanos;
         int n = specs.length;
         this.formats = new TrackFormat[n];
+        this.pendingFormat = new TrackFormat[n];
+        this.releasedFormat = new TrackFormat[n];
         this.held = new ArrayDeque[n];
         this.hadFrames = new boolean[n];
         this.lastArrival = new long[n];
@@ -177,6 +181,8 @@ final class SessionLane implements Runnable {
         timeline.anchor(t, f.rtpTimestamp());
         timeline.observeArrival(t, f.rtpTimestamp(), arrival);
         applyPendingSr(t);
+        f.formatChange(pendingFormat[t]); // always assigned: pooled frames carry no stale format
+        pendingFormat[t] = null;
         held[t].addLast(f);
         heldCount++;
         // decide at the frame that ends the sync window, not whenever the batch ends: an SR queued behind later
@@ -187,6 +193,7 @@ final class SessionLane implements Runnable {
     private void onControl(LaneItem item) {
         if (item instanceof LaneItem.Format fm) {
             formats[fm.track()] = fm.format();
+            pendingFormat[fm.track()] = fm.format();
             session.emit(new RecordingEvent.FormatChanged(session.id(), specs[fm.track()].id(), fm.format()));
         } else if (item instanceof LaneItem.SsrcBound b) {
             ssrcBinding.put(b.ssrc(), new long[] {b.track(), b.raw32(), b.trackTs()});
@@ -297,10 +304,18 @@ final class SessionLane implements Runnable {
                 if (!readyToOpen(g)) {
                     return;
                 }
-                open(g);
+                open(g, Long.MIN_VALUE);
             }
             EncodedFrame f = held[best].pollFirst();
             heldCount--;
+            if (f.formatChange() != null) {
+                releasedFormat[best] = f.formatChange();
+                if (g != null && g.isOpen() && g.inSegment(best) && !g.carriesFormatChange(f)) {
+                    // the container cannot carry the change in this file: the next segment starts at this frame
+                    closeGroup(g);
+                    open(g, bestPts);
+                }
+            }
             if (g != null && g.isOpen()) {
                 if (g.inSegment(best)) {
                     String err = g.write(f, bestPts);
@@ -328,14 +343,25 @@ final class SessionLane implements Runnable {
         return true;
     }
 
-    private void open(OutputGroup g) {
+    /**
+     * Opens the group's next segment. {@code continueAt} is {@code Long.MIN_VALUE} for a first segment (it starts
+     * at the earliest held frame of its tracks), or the session time where a new segment continues the previous
+     * one (every track that has media goes on in it).
+     */
+    private void open(OutputGroup g, long continueAt) {
         boolean[] ready = new boolean[specs.length];
-        long origin = Long.MAX_VALUE;
+        TrackFormat[] startFormats = new TrackFormat[specs.length];
+        long origin = continueAt == Long.MIN_VALUE ? Long.MAX_VALUE : continueAt;
         List<String> missing = new ArrayList<>();
         for (int t : g.tracks) {
-            ready[t] = hadFrames[t] && formats[t] != null && !held[t].isEmpty();
+            EncodedFrame head = held[t].peekFirst();
+            startFormats[t] = head != null && head.formatChange() != null ? head.formatChange()
+                    : releasedFormat[t] != null ? releasedFormat[t] : formats[t];
+            ready[t] = hadFrames[t] && startFormats[t] != null && (head != null || continueAt != Long.MIN_VALUE);
             if (ready[t]) {
-                origin = Math.min(origin, timeline.absoluteMicros(t, held[t].peekFirst().rtpTimestamp()) - sessionOrigin);
+                if (continueAt == Long.MIN_VALUE) {
+                    origin = Math.min(origin, timeline.absoluteMicros(t, head.rtpTimestamp()) - sessionOrigin);
+                }
             } else {
                 missing.add(specs[t].id());
             }
@@ -355,7 +381,7 @@ final class SessionLane implements Runnable {
         values.put("ssrc", g.tracks.length == 1 ? Long.toString(session.currentSsrc(g.tracks[0])) : "");
         Instant wall = session.wallClockAt(origin);
         SegmentKey key = session.naming(g).render(values, wall, g.factory.extension(g.codecs(specs)));
-        String err = g.open(session.sink(), key, specs, formats, ready, origin, wall);
+        String err = g.open(session.sink(), key, specs, startFormats, ready, origin, wall);
         if (err != null) {
             session.laneError(err);
             return;

@@ -36,6 +36,8 @@ public final class StandardMuxers {
             case MKV -> MatroskaMuxerFactory.matroska();
             case IVF -> new IvfMuxerFactory();
             case OGG -> new OggOpusMuxerFactory();
+            case MP4, FMP4, DASH, HLS, TS ->
+                    throw new IllegalArgumentException(container.id() + " output is not available in this build");
             case AUTO -> throw new IllegalArgumentException("auto is not a container; use selector(AUTO, ...)");
         };
     }

@@ -43,6 +43,16 @@ public final class FileOutput implements SeekableOutput {
     }
 
     @Override
+    public int read(ByteBuffer dst, long position) throws IOException {
+        return ch.read(dst, position);
+    }
+
+    @Override
+    public void truncate(long size) throws IOException {
+        ch.truncate(size);
+    }
+
+    @Override
     public boolean isOpen() {
         return ch.isOpen();
     }

@@ -82,6 +82,24 @@ public final class MemoryOutput implements SeekableOutput {
         open = false;
     }
 
+    @Override
+    public int read(ByteBuffer dst, long position) {
+        if (position >= size) {
+            return -1;
+        }
+        int n = (int) Math.min(dst.remaining(), size - position);
+        dst.put(buf, (int) position, n);
+        return n;
+    }
+
+    @Override
+    public void truncate(long newSize) {
+        if (newSize < size) {
+            size = (int) newSize;
+            pos = Math.min(pos, size);
+        }
+    }
+
     public byte[] bytes() {
         return Arrays.copyOf(buf, size);
     }

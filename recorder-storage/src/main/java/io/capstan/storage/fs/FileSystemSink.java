@@ -1,5 +1,6 @@
 package io.capstan.storage.fs;
 
+import io.capstan.storage.ObjectGroup;
 import io.capstan.storage.SeekableOutput;
 import io.capstan.storage.SegmentKey;
 import io.capstan.storage.SegmentOutput;
@@ -61,10 +62,91 @@ public final class FileSystemSink implements StorageSink {
     public SegmentOutput open(SegmentKey key, boolean seekable) throws IOException {
         Path target = resolve(key);
         Files.createDirectories(target.getParent());
+        return openAt(target);
+    }
+
+    private SegmentOutput openAt(Path target) throws IOException {
         Path part = target.resolveSibling(target.getFileName() + ".part");
         FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING);
+                StandardOpenOption.READ, StandardOpenOption.TRUNCATE_EXISTING);
         return new FileOutput(ch, part, target);
+    }
+
+    /**
+     * Reserves the directory {@code KEY-without-extension/} (or {@code ...-1/}, {@code -2/}... when it exists);
+     * objects are written inside it as {@code NAME.part} and moved to {@code NAME} on commit; replaced objects
+     * (manifests) are written to a temporary file and moved over the old version atomically.
+     */
+    @Override
+    public ObjectGroup openGroup(SegmentKey key) throws IOException {
+        Path target = resolve(key);
+        Files.createDirectories(target.getParent());
+        String name = target.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String stem = dot <= 0 ? name : name.substring(0, dot);
+        for (int i = 0; i <= 1000; i++) {
+            Path dir = target.resolveSibling(i == 0 ? stem : stem + "-" + i);
+            try {
+                Files.createDirectory(dir);
+            } catch (FileAlreadyExistsException e) {
+                continue;
+            }
+            String prefix = root.relativize(dir).toString().replace('\\', '/');
+            return new DirectoryGroup(dir, prefix);
+        }
+        throw new IOException("no free directory name for " + key.path());
+    }
+
+    private final class DirectoryGroup implements ObjectGroup {
+        private final Path dir;
+        private final String prefix;
+
+        DirectoryGroup(Path dir, String prefix) {
+            this.dir = dir;
+            this.prefix = prefix;
+        }
+
+        @Override
+        public String prefix() {
+            return prefix;
+        }
+
+        private Path child(String name) {
+            if (name == null || !NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("bad object name: '" + name + "'");
+            }
+            return dir.resolve(name);
+        }
+
+        @Override
+        public SegmentOutput create(String name) throws IOException {
+            return openAt(child(name));
+        }
+
+        @Override
+        public void replace(String name, ByteBuffer content) throws IOException {
+            Path target = child(name);
+            Path tmp = target.resolveSibling(name + ".tmp");
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                while (content.hasRemaining()) {
+                    ch.write(content);
+                }
+                if (fsync) {
+                    ch.force(true);
+                }
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+
+        @Override
+        public String location(String name) {
+            return child(name).toString();
+        }
     }
 
     private final class FileOutput implements SegmentOutput, SeekableOutput {
@@ -111,6 +193,23 @@ public final class FileSystemSink implements StorageSink {
         @Override
         public long size() throws IOException {
             return ch.size();
+        }
+
+        @Override
+        public int read(ByteBuffer dst, long pos) throws IOException {
+            if (!open) {
+                throw new ClosedChannelException();
+            }
+            return ch.read(dst, pos);
+        }
+
+        @Override
+        public void truncate(long newSize) throws IOException {
+            if (!open) {
+                throw new ClosedChannelException();
+            }
+            ch.truncate(newSize);
+            written = Math.min(written, ch.size());
         }
 
         @Override
