@@ -37,6 +37,13 @@ final class OutputGroup {
     private long[] prevPts;
     private long[] frames;
     private long maxEndMicros;
+    private long lastFlushMicros;
+
+    /**
+     * Media time between {@link Muxer#flush()} calls: what a muxer buffers reaches the storage at least this
+     * often, so a process killed at any moment loses well under a second of what was already written.
+     */
+    static final long FLUSH_INTERVAL_MICROS = 250_000;
     private Instant startTime;
     private List<String> trackIds;
     private List<TrackFormat> formats;
@@ -118,6 +125,7 @@ final class OutputGroup {
             prevPts = new long[muxTrack.length];
             Arrays.fill(prevPts, Long.MIN_VALUE);
             frames = new long[muxTrack.length];
+            lastFlushMicros = 0;
             return null;
         } catch (IOException | RuntimeException e) {
             failed = true;
@@ -173,6 +181,10 @@ final class OutputGroup {
         try {
             muxer.write(mt, f);
             frames[t]++;
+            if (pts - lastFlushMicros >= FLUSH_INTERVAL_MICROS) {
+                lastFlushMicros = pts;
+                muxer.flush();
+            }
             long step = prevPts[t] == Long.MIN_VALUE ? 0 : pts - prevPts[t];
             maxEndMicros = Math.max(maxEndMicros, pts + step);
             return null;

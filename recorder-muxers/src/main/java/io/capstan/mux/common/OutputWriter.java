@@ -20,7 +20,7 @@ public final class OutputWriter {
 
     private final WritableByteChannel out;
     private final SeekableOutput seekable;
-    private final ByteBuffer buffer;
+    private ByteBuffer buffer;
     private final long origin;
     private long flushed;
 
@@ -47,6 +47,22 @@ public final class OutputWriter {
         return flushed + buffer.position();
     }
 
+    /**
+     * Announces that the next {@code n} bytes form one element (a block, a page, a frame with its header): they
+     * will reach the channel in a single write, so a process killed at any moment leaves a file that ends on an
+     * element boundary. Drains first when they do not fit; grows the buffer (once, to the largest element seen)
+     * when they are larger than it.
+     */
+    public void whole(int n) throws IOException {
+        if (n <= buffer.remaining()) {
+            return;
+        }
+        drain();
+        if (n > buffer.capacity()) {
+            buffer = ByteBuffer.allocate(Math.max(n, buffer.capacity() + (buffer.capacity() >> 1)));
+        }
+    }
+
     public void write(byte[] src, int off, int len) throws IOException {
         while (len > 0) {
             if (!buffer.hasRemaining()) {
@@ -59,7 +75,9 @@ public final class OutputWriter {
         }
     }
 
+    /** Writes the builder's bytes as one element ({@link #whole}). */
     public void write(ByteBuilder b) throws IOException {
+        whole(b.length());
         write(b.array(), 0, b.length());
     }
 

@@ -123,6 +123,7 @@ public final class IvfMuxer implements Muxer {
         int len = frame.length();
         putLE(frameHeader, 0, len, 4);
         putLE(frameHeader, 4, pts, 8);
+        out.whole(12 + len); // a crash leaves whole frames only
         out.write(frameHeader, 0, 12);
         out.write(frame.array(), 0, len);
         lastPts = pts;

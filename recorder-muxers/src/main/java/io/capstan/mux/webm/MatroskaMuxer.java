@@ -221,6 +221,7 @@ public final class MatroskaMuxer implements Muxer {
         blockHeader[i++] = (byte) (relTs >> 8);
         blockHeader[i++] = (byte) relTs;
         blockHeader[i++] = (byte) (key ? 0x80 : 0x00);    // keyframe flag, no lacing
+        out.whole(i + len); // a crash leaves whole blocks only
         out.write(blockHeader, 0, i);
         out.write(data, 0, len);
     }
