@@ -1,6 +1,8 @@
 package io.capstan.examples.cli;
 
 import io.capstan.mux.Container;
+import io.capstan.mux.common.Repair;
+import io.capstan.mux.standard.Recovery;
 import io.capstan.net.UdpReceiver;
 import io.capstan.pcap.CaptureFormatException;
 import io.capstan.pcap.CaptureReader;
@@ -36,11 +38,13 @@ import java.util.concurrent.TimeUnit;
 public final class CapstanCli {
 
     static final String USAGE = """
-            usage: capstan convert --sdp FILE --pcap FILE --out DIR [--container auto|webm|mkv|ivf|ogg] [--per-track]
+            usage: capstan convert --sdp FILE --pcap FILE --out DIR [--container C] [--per-track]
                                    [--report FILE.json] [--stream NAME]
                    capstan listen  --sdp FILE --out DIR [--duration 30s] [--container C] [--per-track]
                                    [--report FILE.json] [--stream NAME] [--bind ADDRESS]
+                   capstan recover FILE...   finalize files left by an interrupted recording (NAME.part -> NAME)
                    capstan demo    [--out DIR]
+            containers (C): auto (default), webm, mkv, mp4, fmp4, dash, hls, ts, ivf, ogg
             """;
 
     private final PrintStream stdout;
@@ -63,11 +67,12 @@ public final class CapstanCli {
                 stdout.print(USAGE);
                 return args.length == 0 ? 2 : 0;
             }
-            Map<String, String> opts = parse(args);
+            Map<String, String> opts = args[0].equals("recover") ? Map.of() : parse(args);
             return switch (args[0]) {
                 case "convert" -> convert(opts);
                 case "listen" -> listen(opts);
                 case "demo" -> demo(opts);
+                case "recover" -> recover(java.util.Arrays.copyOfRange(args, 1, args.length));
                 default -> throw new CliException(2, "unknown command '" + args[0] + "'\n" + USAGE);
             };
         } catch (CliException e) {
@@ -125,7 +130,7 @@ public final class CapstanCli {
     private static Container container(Map<String, String> o) throws CliException {
         String c = o.getOrDefault("--container", "auto");
         return Container.fromId(c).orElseThrow(() -> new CliException(2, "unknown container '" + c
-                + "' (auto, webm, mkv, ivf, ogg)"));
+                + "' (auto, webm, mkv, mp4, fmp4, dash, hls, ts, ivf, ogg)"));
     }
 
     private static SessionDescription readSdp(Path p) throws CliException, IOException {
@@ -250,6 +255,58 @@ public final class CapstanCli {
                     + rec.ports() + ")" + (rec.session.errors().isEmpty() ? "" : "; " + rec.session.errors().get(0)));
         }
         return 0;
+    }
+
+    // ---------------------------------------------------------------- recover
+
+    /**
+     * Repairs each file in place ({@link Recovery}); a {@code NAME.part} left by the file system sink is then
+     * moved to {@code NAME} (or {@code NAME-1}... when that exists). Exit 1 when any file could not be repaired.
+     */
+    private int recover(String[] files) throws CliException {
+        if (files.length == 0) {
+            throw new CliException(2, "recover needs at least one FILE\n" + USAGE);
+        }
+        int failed = 0;
+        for (String name : files) {
+            Path f = Path.of(name);
+            if (!Files.isRegularFile(f)) {
+                err.println("capstan: " + f + ": no such file");
+                failed++;
+                continue;
+            }
+            try {
+                Repair r = Recovery.recover(f);
+                Path dest = f;
+                String fn = f.getFileName().toString();
+                if (fn.endsWith(".part") && fn.length() > 5) {
+                    dest = freeName(f.resolveSibling(fn.substring(0, fn.length() - 5)));
+                    Files.move(f, dest);
+                }
+                stdout.println("recovered " + dest + " (" + r.container() + ", " + r.keptBytes() + " of "
+                        + r.originalBytes() + " bytes kept): " + r.action());
+            } catch (IOException | RuntimeException e) {
+                err.println("capstan: " + f + ": cannot recover: " + e.getMessage());
+                failed++;
+            }
+        }
+        return failed == 0 ? 0 : 1;
+    }
+
+    private static Path freeName(Path p) {
+        if (!Files.exists(p)) {
+            return p;
+        }
+        String n = p.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        String base = dot > 0 ? n.substring(0, dot) : n;
+        String ext = dot > 0 ? n.substring(dot) : "";
+        for (int i = 1; ; i++) {
+            Path q = p.resolveSibling(base + "-" + i + ext);
+            if (!Files.exists(q)) {
+                return q;
+            }
+        }
     }
 
     // ---------------------------------------------------------------- listen
