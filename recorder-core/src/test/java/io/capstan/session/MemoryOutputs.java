@@ -29,6 +29,10 @@ final class MemoryOutputs {
     final List<String> aborted = Collections.synchronizedList(new ArrayList<>());
     volatile int failAfterFrames = -1;
     volatile long writeDelayMillis;
+    /** What {@code Muxer.formatChanged} answers (true: carried in the file). */
+    volatile boolean carryFormatChanges = true;
+    /** Format changes the muxer was told about: "track:WxH". */
+    final List<String> formatChanges = Collections.synchronizedList(new ArrayList<>());
 
     StorageSink sink() {
         return new StorageSink() {
@@ -132,6 +136,12 @@ final class MemoryOutputs {
                         frames++;
                         written.add(track + ":" + frame.ptsMicros() + ":" + (frame.keyframe() ? "K" : "-") + ":"
                                 + frame.length());
+                    }
+
+                    @Override
+                    public boolean formatChanged(int track, TrackFormat format) {
+                        formatChanges.add(track + ":" + format.width() + "x" + format.height());
+                        return carryFormatChanges;
                     }
 
                     @Override

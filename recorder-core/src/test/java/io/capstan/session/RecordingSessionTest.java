@@ -177,4 +177,48 @@ class RecordingSessionTest {
         assertThat(mem.written).hasSize(1000);
         assertThat(mem.tracks).hasSize(2);
     }
+
+    /** A one-packet VP8 frame (RFC 7741 descriptor S=1, PID 0); keyframes carry a size (RFC 6386 9.1). */
+    private static byte[] vp8(int seq, long ts, boolean key, int w, int h) {
+        byte[] payload = key
+                ? new byte[] {0x10, 0x10, 0x02, 0x00, (byte) 0x9d, 0x01, 0x2a, (byte) w, (byte) (w >> 8), (byte) h,
+                        (byte) (h >> 8), 1, 2, 3}
+                : new byte[] {0x10, 0x11, 0x02, 0x00, 4, 5, 6};
+        return Rtp.packet(96, seq, ts, 0x5678, true, payload);
+    }
+
+    private List<SegmentInfo> recordResolutionChange() {
+        RecordingSession s = builder().track(TrackSpec.of("video", Codec.VP8, 96)).build();
+        s.start();
+        for (int i = 0; i < 60; i++) {
+            boolean second = i >= 30;
+            byte[] p = vp8(100 + i, 3000L * i, i % 30 == 0, second ? 640 : 320, second ? 360 : 240);
+            assertThat(s.track("video").pushRtp(p, 0, p.length, i * 33 * MS)).isNull();
+        }
+        return s.stop();
+    }
+
+    @Test
+    void resolutionChange_carriedByTheMuxer_staysInOneFile() {
+        List<SegmentInfo> segs = recordResolutionChange();
+        assertThat(segs).hasSize(1);
+        assertThat(segs.get(0).frames()).containsExactly(60L);
+        assertThat(mem.formatChanges).containsExactly("0:640x360");
+        assertThat(events).filteredOn(e -> e instanceof RecordingEvent.FormatChanged).hasSize(2);
+    }
+
+    @Test
+    void resolutionChange_theContainerCannotCarry_startsANewSegmentAtThatKeyframe() {
+        mem.carryFormatChanges = false;
+        List<SegmentInfo> segs = recordResolutionChange();
+        assertThat(segs).hasSize(2);
+        assertThat(segs.get(0).frames()).containsExactly(30L);
+        assertThat(segs.get(1).frames()).containsExactly(30L);
+        assertThat(segs.get(0).formats().get(0).width()).isEqualTo(320);
+        assertThat(segs.get(1).formats().get(0).width()).isEqualTo(640);
+        assertThat(segs.get(1).key()).isNotEqualTo(segs.get(0).key());
+        // the new segment starts at the keyframe with the new size, on its own timeline
+        assertThat(mem.written.get(30)).matches("\\d+:0:K:.*");
+        assertThat(mem.committed).hasSize(2);
+    }
 }

@@ -90,4 +90,48 @@ class FileSystemSinkTest {
         out.commit();
         assertThatThrownBy(() -> out.write(bytes("late"))).isInstanceOf(java.io.IOException.class);
     }
+
+    @Test
+    void seekableReadsBackAndTruncates() throws Exception {
+        FileSystemSink sink = new FileSystemSink(root, false);
+        SegmentOutput out = sink.open(new SegmentKey("r.mp4"), true);
+        var s = out.seekable().orElseThrow();
+        s.write(bytes("0123456789"));
+        ByteBuffer dst = ByteBuffer.allocate(4);
+        assertThat(s.read(dst, 3)).isEqualTo(4);
+        assertThat(new String(dst.array(), StandardCharsets.US_ASCII)).isEqualTo("3456");
+        assertThat(s.position()).isEqualTo(10); // reading does not move the write position
+        assertThat(s.read(ByteBuffer.allocate(4), 10)).isEqualTo(-1);
+        s.truncate(6);
+        assertThat(s.size()).isEqualTo(6);
+        s.position(6);
+        s.write(bytes("!"));
+        out.commit();
+        assertThat(Files.readString(root.resolve("r.mp4"))).isEqualTo("012345!");
+    }
+
+    @Test
+    void objectGroup_reservesAFreshDirectory_createsAndReplacesObjects() throws Exception {
+        FileSystemSink sink = new FileSystemSink(root, false);
+        var g1 = sink.openGroup(new SegmentKey("cam/rec.mpd"));
+        var g2 = sink.openGroup(new SegmentKey("cam/rec.mpd"));
+        assertThat(g1.prefix()).isEqualTo("cam/rec");
+        assertThat(g2.prefix()).isEqualTo("cam/rec-1");
+        SegmentOutput seg = g1.create("seg_0001.m4s");
+        seg.write(bytes("media"));
+        assertThat(root.resolve("cam/rec/seg_0001.m4s")).doesNotExist();
+        seg.commit();
+        assertThat(Files.readString(root.resolve("cam/rec/seg_0001.m4s"))).isEqualTo("media");
+        g1.replace("rec.mpd", bytes("v1"));
+        g1.replace("rec.mpd", bytes("version 2"));
+        assertThat(Files.readString(root.resolve("cam/rec/rec.mpd"))).isEqualTo("version 2");
+        assertThat(g1.location("rec.mpd")).isEqualTo(root.resolve("cam/rec/rec.mpd").toString());
+        try (var files = Files.list(root.resolve("cam/rec"))) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("seg_0001.m4s", "rec.mpd");
+        }
+        // names from the network never leave the group's directory
+        assertThatThrownBy(() -> g1.create("../x.m4s")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> g1.replace(".hidden", bytes("x"))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> g1.create("a/b")).isInstanceOf(IllegalArgumentException.class);
+    }
 }
