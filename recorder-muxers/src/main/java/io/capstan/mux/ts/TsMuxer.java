@@ -24,8 +24,8 @@ import java.util.Objects;
  * │                     PIDs 0x100, 0x101, ... in addTrack order
  * ├── video PES (keyframe: PAT + PMT right before it, random_access_indicator, PCR in its first packet)
  * ├── audio PES (1..n access units), video PES, ...   PAT + PMT again at least every ~67 ms of stream time
- * └── ...                                              PCR with every PES on the PCR PID, and alone when 30 ms
- *                                                      of stream time passed without one
+ * └── ...                                              PCR with every PES on the PCR PID, and alone when more
+ *                                                      than 20 ms of stream time passed without one
  * H.264  stream_type 0x1B  stream_id 0xE0  access unit = AUD (type 9) [SPS PPS] NAL units, Annex B start codes
  * H.265  stream_type 0x24  stream_id 0xE0  access unit = AUD (type 35) [VPS SPS PPS] NAL units (Rec. H.222.0 2.17)
  * AAC    stream_type 0x0F  stream_id 0xC0  ADTS frames (ISO/IEC 14496-3 1.A.3.2)
@@ -87,8 +87,12 @@ public final class TsMuxer implements Muxer {
     static final int MAX_TRACKS = 8;
     /** 2.4.3.7: PTS, DTS and the PCR base are 33-bit counters of the 90 kHz clock. */
     static final long MASK_33 = (1L << 33) - 1;
-    /** A standalone PCR when this much stream time passed without one (30 ms; 2.7.2 asks for 100 ms at most). */
-    static final long PCR_PERIOD = 2_700;
+    /**
+     * A standalone PCR once more than this much stream time passed without one (20 ms), so with frames at most
+     * 20 ms apart on some track (audio) PCRs are at most 40 ms apart (2.7.2 asks for 100 ms at most; DVB
+     * TR 101 290 for 40 ms).
+     */
+    static final long PCR_PERIOD = 1_800;
     /** PAT/PMT again once this much stream time passed (with frames <= 33 ms apart: gaps below 100 ms). */
     static final long PSI_PERIOD = 6_000;
     /** Table 2-21: PES header with a PTS only = 6 + 3 + 5 bytes. */
@@ -490,6 +494,7 @@ public final class TsMuxer implements Muxer {
                 p += 20;
                 advance(pts);
                 appendAudio(t, pts, micros, h, p, n);
+                pcrIfDue(); // the clock walks through the held audio: keep the PCR interval
                 p += n;
             }
             t.held.reset();
@@ -566,7 +571,7 @@ public final class TsMuxer implements Muxer {
     }
 
     private void pcrIfDue() throws IOException {
-        if (psiWritten && clock - lastPcr >= PCR_PERIOD) {
+        if (psiWritten && clock - lastPcr > PCR_PERIOD) {
             out.pcrOnly(pcrPid, pcrBase());
             lastPcr = clock;
             pcrOnlyPackets++;
