@@ -424,14 +424,17 @@ public final class BrowserPlayback implements AutoCloseable {
         }
     }
 
-    /** The last lines of Chromium's stderr, without the D-Bus noise of a machine without a session bus. */
+    /**
+     * The last lines of Chromium's stderr, without the D-Bus and ALSA noise of a machine without a session bus or a
+     * sound card (Chromium then plays audio into a fake output stream, in real time).
+     */
     private static String tail(Path f, int lines) {
         if (f == null) {
             return "";
         }
         try {
             List<String> all = Files.readAllLines(f, StandardCharsets.UTF_8).stream()
-                    .filter(l -> !l.contains("dbus/") && !l.isBlank()).toList();
+                    .filter(l -> !l.contains("dbus/") && !l.startsWith("ALSA lib") && !l.isBlank()).toList();
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
         } catch (IOException | UncheckedIOException e) {
             return "(stderr unreadable: " + e + ")";
