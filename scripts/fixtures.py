@@ -266,7 +266,7 @@ def tool_versions():
         pk = []
         try:
             q = subprocess.run(["dpkg-query", "-W", "-f", "${Package}=${Version}\\n", "libavcodec59", "libvpx7",
-                                "libopus0", "libx264-164", "gstreamer1.0-plugins-good",
+                                "libopus0", "libx264-164", "libx265-199", "gstreamer1.0-plugins-good",
                                 "gstreamer1.0-plugins-base", "gstreamer1.0-plugins-bad"],
                                capture_output=True, text=True)
             pk = sorted(l for l in q.stdout.splitlines() if l)
@@ -457,6 +457,36 @@ def analyze_stream(recs, s, t0):
                         idr_ts.append(h[7])
             codec = dict(kinds, nal_types=dict(sorted(nal_types.items(), key=lambda x: int(x[0]))),
                          keyframes=len(idr_ts), keyframe_rtp_ts=idr_ts)
+        elif enc == "H265":
+            # RFC 7798: PayloadHdr type (bits 1-6 of the first byte); AP 48 (16-bit sizes), FU 49 (FU header S bit)
+            kinds = {"single_nal": 0, "ap": 0, "fu": 0, "other": 0}
+            nal_types, irap_ts = {}, []
+            for r, h in vs:
+                pl = r.data[h[9]:h[10]]
+                t = (pl[0] >> 1) & 0x3F
+                types = []
+                if t == 48:
+                    kinds["ap"] += 1
+                    i = 2
+                    while i + 2 <= len(pl):
+                        n = struct.unpack("!H", pl[i:i + 2])[0]
+                        types.append((pl[i + 2] >> 1) & 0x3F)
+                        i += 2 + n
+                elif t == 49:
+                    kinds["fu"] += 1
+                    if pl[2] & 0x80:
+                        types.append(pl[2] & 0x3F)
+                elif t < 48:
+                    kinds["single_nal"] += 1
+                    types.append(t)
+                else:
+                    kinds["other"] += 1
+                for nt in types:
+                    nal_types[str(nt)] = nal_types.get(str(nt), 0) + 1
+                    if 16 <= nt <= 23 and (not irap_ts or irap_ts[-1] != h[7]):
+                        irap_ts.append(h[7])
+            codec = dict(kinds, nal_types=dict(sorted(nal_types.items(), key=lambda x: int(x[0]))),
+                         keyframes=len(irap_ts), keyframe_rtp_ts=irap_ts)
         elif enc == "MPEG4-GENERIC":
             aus = 0
             for r, h in vs:

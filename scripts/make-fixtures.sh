@@ -21,6 +21,9 @@
 #                   config-interval=-1 (STAP-A, FU-A) + Opus, through rtpbin (RTCP SR/SDES/BYE). Debian's GStreamer
 #                   here has no x264enc (plugins-ugly), so ffmpeg encodes to Matroska and GStreamer packetizes.
 #   vp9_gst         GStreamer vp9enc 320x240@30 2 s + rtpvp9pay (scalability structure on keyframes), rtpbin
+#   h265_gst        GStreamer x265enc 320x240@30 2 s (key every 1 s, zero-latency: no B-frames) -> h265parse (hvc1, so
+#                   the payloader learns the parameter sets for sprop-vps/sps/pps) -> rtph265pay
+#                   aggregate-mode=zero-latency config-interval=-1 (AP with VPS+SPS+PPS at each IRAP, FU), rtpbin
 #   opus_dtx_gst    GStreamer opusenc dtx=true + rtpopuspay dtx=true, 6 s: 1 s tone every 2.5 s, silence between
 #   pcmu            ffmpeg pcm_mulaw 8 kHz, 20 ms packets, static PT 0 (no rtpmap), 1 s
 # Damaged variants of vp8_opus (scripts/fixtures.py impair, seeded, deterministic for a given clean capture):
@@ -123,6 +126,21 @@ $PY capture --name vp9_gst --out "$OUT" --ports 25030,25031 --gst-sdp --meta '{
   end-usage=cbr target-bitrate=250000 keyframe-max-dist=30 threads=2 '!' rtpvp9pay pt=98 \
   '!' rb.send_rtp_sink_0 rb.send_rtp_src_0 '!' udpsink name=rtp25030 host=127.0.0.1 port=25030 sync=true \
   rb.send_rtcp_src_0 '!' udpsink name=rtcp25031 host=127.0.0.1 port=25031 sync=false async=false
+fi
+
+if sel h265_gst; then
+$PY capture --name h265_gst --out "$OUT" --ports 25050,25051 --gst-sdp --meta '{
+  "description": "GStreamer videotestsrc ball 320x240@30 I420 -> x265enc ultrafast tune=zerolatency (no B-frames) 300 kbit/s, IDR every 30 frames (1 s) -> h265parse (stream-format hvc1: the payloader puts VPS/SPS/PPS into sprop-vps/sprop-sps/sprop-pps) -> rtph265pay aggregate-mode=zero-latency config-interval=-1 mtu=1000 (AP with VPS+SPS+PPS before every IRAP picture, FU for large slices), through rtpbin (RTCP SR + SDES + BYE), sent in real time.",
+  "duration_s": 2,
+  "streams": [
+    {"media": "video", "codec": "H265", "payload_type": 96, "rtp_port": 25050, "rtcp_port": 25051, "width": 320, "height": 240, "fps": 30, "frames_sent": 60, "keyframe_interval_frames": 30, "keyframe_interval_s": 1.0, "profile": "main", "b_frames": 0, "expect_ap": true, "expect_fu": true}
+  ]}' -- \
+  $GST rtpbin name=rb videotestsrc is-live=true num-buffers=60 pattern=ball \
+  '!' video/x-raw,format=I420,width=320,height=240,framerate=30/1 '!' x265enc speed-preset=ultrafast \
+  tune=zerolatency key-int-max=30 bitrate=300 '!' h265parse '!' video/x-h265,stream-format=hvc1 \
+  '!' rtph265pay aggregate-mode=zero-latency config-interval=-1 mtu=1000 pt=96 \
+  '!' rb.send_rtp_sink_0 rb.send_rtp_src_0 '!' udpsink name=rtp25050 host=127.0.0.1 port=25050 sync=true \
+  rb.send_rtcp_src_0 '!' udpsink name=rtcp25051 host=127.0.0.1 port=25051 sync=false async=false
 fi
 
 if sel opus_dtx_gst; then

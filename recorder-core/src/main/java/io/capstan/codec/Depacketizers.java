@@ -17,9 +17,9 @@ public final class Depacketizers {
      * @param clockRate the rtpmap clock rate, or 0 for the codec's default
      * @param channels  the rtpmap encoding parameters (channel count), 0 when absent
      * @param fmtp      the fmtp parameters (keys lowercase; null or empty when there is no fmtp line)
-     * @throws IllegalArgumentException for a codec without a depacketizer or fmtp parameters that make the stream
-     *                                  unreadable (e.g. an AAC {@code config} that is missing or not an
-     *                                  AudioSpecificConfig, H.264 {@code packetization-mode=2})
+     * @throws IllegalArgumentException for fmtp parameters that make the stream unreadable (e.g. an AAC
+     *                                  {@code config} that is missing or not an AudioSpecificConfig, H.264
+     *                                  {@code packetization-mode=2}, an H.265 {@code sprop-sps} that is not an SPS)
      */
     public static Depacketizer create(Codec codec, int clockRate, int channels, Map<String, String> fmtp) {
         if (codec == null) {
@@ -40,6 +40,18 @@ public final class Depacketizers {
                 }
                 yield new H264Depacketizer(p.get("sprop-parameter-sets"));
             }
+            case H265 -> {
+                // RFC 7798 7.1: sprop-max-don-diff > 0 means DONL/DOND fields are in the payloads
+                String donDiff = p.getOrDefault("sprop-max-don-diff", "0");
+                int maxDonDiff;
+                try {
+                    maxDonDiff = Integer.parseInt(donDiff);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("H265 sprop-max-don-diff=" + donDiff + " is not a number", e);
+                }
+                yield new H265Depacketizer(p.get("sprop-vps"), p.get("sprop-sps"), p.get("sprop-pps"), maxDonDiff);
+            }
+            case AV1 -> new Av1Depacketizer();
             case OPUS -> new OpusDepacketizer("0".equals(p.get("sprop-stereo")) ? 1 : 2);
             case PCMU, PCMA -> new G711Depacketizer(codec, clockRate, channels);
             case AAC -> {
@@ -50,8 +62,9 @@ public final class Depacketizers {
                 }
                 yield new AacDepacketizer(clockRate > 0 ? clockRate : 0, channels, p);
             }
+            // every Codec has a depacketizer today; a codec added to the enum later lands here
             default -> throw new IllegalArgumentException("no RTP depacketizer for " + codec + " (supported: VP8, "
-                    + "VP9, H264, OPUS, AAC, PCMU, PCMA)");
+                    + "VP9, AV1, H264, H265, OPUS, AAC, PCMU, PCMA)");
         };
     }
 }

@@ -41,6 +41,17 @@ class MalformedPayloadFuzzTest {
                 hex("7c 85 0102 0304"), hex("7c 05 0506"), hex("7c 45 090a"), hex("65 88 84 00 11"),
                 hex("78 0018" + H264DepacketizerTest.SPS_320x240 + "0004 68ebe3cb"),
                 H264DepacketizerTest.SpsWriter.highProfile1080pWithScalingLists()), 5));
+        s.add(new Sample("h265", H265Depacketizer::new, List.of(
+                hex("6001" + H265DepacketizerTest.sized(H265DepacketizerTest.VPS)
+                        + H265DepacketizerTest.sized(H265DepacketizerTest.SPS_320x240)
+                        + H265DepacketizerTest.sized(H265DepacketizerTest.PPS)),
+                hex("6201 93 0102 0304"), hex("6201 13 0506"), hex("6201 53 090a"), hex(H265DepacketizerTest.IDR),
+                hex("6001" + H265DepacketizerTest.sized(H265DepacketizerTest.SPS_422_10)
+                        + H265DepacketizerTest.sized(H265DepacketizerTest.PPS)),
+                hex("6401 0000 2601aa")), 5));
+        s.add(new Sample("h265-donl", () -> new H265Depacketizer(null, null, null, 2), List.of(
+                hex("2601 0010 aabb"), hex("6001 0011 0003 0201c1 00 0003 0201c2"), hex("6201 81 0013 d1"),
+                hex("6201 41 d2"))));
         s.add(new Sample("aac", () -> Depacketizers.create(Codec.AAC, 48000, 2, AacDepacketizerTest.HBR), List.of(
                 hex("0040 0050 0058 0060 0068" + "00".repeat(46)), hex("0010 00f0" + "11".repeat(12)))));
         s.add(new Sample("opus", () -> Depacketizers.create(Codec.OPUS, 48000, 2, Map.of()), List.of(

@@ -6,6 +6,7 @@ import io.capstan.mux.MuxerFactory;
 import io.capstan.mux.MuxerSelector;
 import io.capstan.mux.ivf.IvfMuxerFactory;
 import io.capstan.mux.ogg.OggOpusMuxerFactory;
+import io.capstan.mux.ts.TsMuxerFactory;
 import io.capstan.mux.webm.DocType;
 import io.capstan.mux.webm.MatroskaMuxerFactory;
 
@@ -36,7 +37,8 @@ public final class StandardMuxers {
             case MKV -> MatroskaMuxerFactory.matroska();
             case IVF -> new IvfMuxerFactory();
             case OGG -> new OggOpusMuxerFactory();
-            case MP4, FMP4, DASH, HLS, TS ->
+            case TS -> new TsMuxerFactory();
+            case MP4, FMP4, DASH, HLS ->
                     throw new IllegalArgumentException(container.id() + " output is not available in this build");
             case AUTO -> throw new IllegalArgumentException("auto is not a container; use selector(AUTO, ...)");
         };
@@ -44,8 +46,8 @@ public final class StandardMuxers {
 
     /** Every concrete factory, in {@link Container} order. */
     public static List<MuxerFactory> factories() {
-        return List.of(MatroskaMuxerFactory.webm(), MatroskaMuxerFactory.matroska(), new IvfMuxerFactory(),
-                new OggOpusMuxerFactory());
+        return List.of(MatroskaMuxerFactory.webm(), MatroskaMuxerFactory.matroska(), new TsMuxerFactory(),
+                new IvfMuxerFactory(), new OggOpusMuxerFactory());
     }
 
     /**
