@@ -30,6 +30,12 @@ public final class H264Depacketizer extends AbstractDepacketizer {
     static final int NAL_SLICE_IDR = 5;
     static final int NAL_SPS = 7;
     static final int NAL_PPS = 8;
+    /**
+     * Access unit delimiter (H.264 7.3.2.4). Dropped: every container delimits access units itself, ISO/IEC
+     * 14496-15 5.3.2 allows an AUD only as the first NAL unit of a sample while senders put it anywhere (GStreamer
+     * aggregates SPS+PPS+AUD), and the TS muxer writes its own at the start of each access unit.
+     */
+    static final int NAL_AUD = 9;
     static final int STAP_A = 24;
     static final int STAP_B = 25;
     static final int MTAP16 = 26;
@@ -44,6 +50,10 @@ public final class H264Depacketizer extends AbstractDepacketizer {
 
     // per-frame state: position of the length prefix of the FU-A NAL unit being reassembled, -1 when none
     private int fuStart = -1;
+    // per-frame state: a slice (VCL NAL unit) of this access unit has been written
+    private boolean seenVcl;
+    // the FU-A NAL unit being reassembled is dropped (see keep)
+    private boolean fuSkip;
 
     /**
      * @param spropParameterSets the SDP {@code sprop-parameter-sets} value (base64 NAL units, comma separated), or
@@ -111,6 +121,8 @@ public final class H264Depacketizer extends AbstractDepacketizer {
     public boolean append(RtpPacket p, FrameBuilder frame) {
         if (freshFrame(frame)) {
             fuStart = -1;
+            fuSkip = false;
+            seenVcl = false;
         }
         boolean ok = appendPayload(p.buffer(), p.payloadOffset(), p.payloadLength(), frame);
         if (ok) {
@@ -118,6 +130,7 @@ public final class H264Depacketizer extends AbstractDepacketizer {
         } else {
             forgetFrame();
             fuStart = -1;
+            fuSkip = false;
         }
         return ok;
     }
@@ -132,12 +145,12 @@ public final class H264Depacketizer extends AbstractDepacketizer {
         if (type == FU_A) {
             return appendFuA(b, off, len, frame);
         }
-        if (fuStart >= 0) {
+        if (fuStart >= 0 || fuSkip) {
             return false; // a new NAL unit while a fragmented one never got its E bit
         }
         if (type >= 1 && type <= 23) {
             // 5.6: single NAL unit packet, the payload is the NAL unit
-            return frame.writeInt(len) && frame.write(b, off, len);
+            return !keep(type) || (frame.writeInt(len) && frame.write(b, off, len));
         }
         if (type == STAP_A) {
             // 5.7.1: STAP-A NAL HDR, then (16-bit NALU size, NAL unit) repeated
@@ -159,7 +172,7 @@ public final class H264Depacketizer extends AbstractDepacketizer {
                 if (nalType == 0 || nalType > 23) {
                     return false; // aggregated units are plain NAL units (5.7)
                 }
-                if (!frame.writeInt(size) || !frame.write(b, pos, size)) {
+                if (keep(nalType) && (!frame.writeInt(size) || !frame.write(b, pos, size))) {
                     return false;
                 }
                 pos += size;
@@ -168,6 +181,23 @@ public final class H264Depacketizer extends AbstractDepacketizer {
         }
         // 0 and 30-31 are reserved; STAP-B, MTAP16, MTAP24, FU-B are interleaved-mode only (6.3, table 3)
         return false;
+    }
+
+    /**
+     * Whether a NAL unit goes into the access unit. Dropped are access unit delimiters ({@link #NAL_AUD}) and
+     * SPS/PPS repeated after the access unit's first slice: some senders (GStreamer's rtph264pay with
+     * config-interval=-1) put SPS+PPS in front of every IDR slice, but H.264 7.4.1.2.3 makes an SPS or PPS after a
+     * slice the start of the next access unit, so Annex B parsers (MPEG-TS) would split the picture in two. Those
+     * repeats are identical to the ones before the first slice, which stay.
+     */
+    private boolean keep(int type) {
+        if (type == NAL_AUD || (seenVcl && (type == NAL_SPS || type == NAL_PPS))) {
+            return false;
+        }
+        if (type >= 1 && type <= NAL_SLICE_IDR) {
+            seenVcl = true;
+        }
+        return true;
     }
 
     /**
@@ -198,14 +228,22 @@ public final class H264Depacketizer extends AbstractDepacketizer {
             return false; // fragments carry ordinary NAL units
         }
         if (start) {
-            if (fuStart >= 0) {
+            if (fuStart >= 0 || fuSkip) {
                 return false; // a new fragmented NAL unit before the previous one ended
+            }
+            if (!keep(type)) {
+                fuSkip = !end;
+                return true;
             }
             fuStart = frame.reserve(4);
             if (fuStart < 0 || !frame.writeByte((indicator & 0xE0) | type)) {
                 return false;
             }
         } else {
+            if (fuSkip) {
+                fuSkip = !end; // a fragment of a dropped NAL unit
+                return true;
+            }
             if (fuStart < 0) {
                 return false; // continuation without its start fragment
             }
@@ -227,8 +265,9 @@ public final class H264Depacketizer extends AbstractDepacketizer {
     @Override
     public boolean finish(FrameBuilder frame) {
         forgetFrame();
-        if (fuStart >= 0) {
+        if (fuStart >= 0 || fuSkip) {
             fuStart = -1;
+            fuSkip = false;
             return false; // the access unit ended inside a fragmented NAL unit
         }
         byte[] b = frame.array();
@@ -551,5 +590,6 @@ public final class H264Depacketizer extends AbstractDepacketizer {
     public void reset() {
         super.reset();
         fuStart = -1;
+        fuSkip = false;
     }
 }

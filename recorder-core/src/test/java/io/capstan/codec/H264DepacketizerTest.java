@@ -155,7 +155,7 @@ class H264DepacketizerTest {
     }
 
     @Test
-    void h264_multiSliceAccessUnit_singleNalThenFuA() {
+    void h264_multiSliceAccessUnit_singleNalThenFuA_delimiterDropped() {
         H264Depacketizer d = new H264Depacketizer();
         var p1 = packet(1, 0, false, "09 f0");                      // access unit delimiter
         var p2 = packet(2, 0, false, "41 9a 01 02");                // non-IDR slice 1 (NRI 10, type 1)
@@ -163,9 +163,40 @@ class H264DepacketizerTest {
         var p4 = packet(4, 0, true, "5c 41 04 05");                 // FU-A of slice 2, end, marker
         List<TestAssembler.Frame> frames = TestAssembler.run(d, p1, p2, p3, p4);
         assertThat(frames).hasSize(1);
-        assertThat(frames.get(0).hex()).isEqualTo("00000002 09f0 00000004 419a0102 00000005 419a0304 05"
-                .replace(" ", ""));
+        assertThat(frames.get(0).hex()).isEqualTo("00000004 419a0102 00000005 419a0304 05".replace(" ", ""));
         assertThat(frames.get(0).keyframe()).isFalse();
+    }
+
+    @Test
+    void h264_parameterSetsRepeatedBetweenSlices_droppedSoTheAccessUnitStaysWhole() {
+        // GStreamer rtph264pay config-interval=-1 with two IDR slices: STAP-A(SPS, PPS, AUD) + IDR slice 1, then
+        // STAP-A(SPS, PPS) again before IDR slice 2 (as an FU-A); H.264 7.4.1.2.3 would start a new access unit there
+        H264Depacketizer d = new H264Depacketizer();
+        String sps = "67 42 c0 1e 95 a0 50 7c 40";                  // SPS, constrained baseline, 320x240
+        String pps = "68 ce 3c 80";
+        var p1 = packet(1, 0, false, "18 0009 " + sps + " 0004 " + pps + " 0002 09 10");
+        var p2 = packet(2, 0, false, "65 88 01 02");                // IDR slice 1
+        var p3 = packet(3, 0, false, "18 0009 " + sps + " 0004 " + pps);
+        var p4 = packet(4, 0, false, "7c 85 88 03");                // FU-A start of IDR slice 2
+        var p5 = packet(5, 0, true, "7c 45 04");                    // FU-A end, marker
+        List<TestAssembler.Frame> frames = TestAssembler.run(d, p1, p2, p3, p4, p5);
+        assertThat(frames).hasSize(1);
+        assertThat(frames.get(0).hex()).isEqualTo(("00000009 " + sps + " 00000004 " + pps
+                + " 00000004 65880102 00000004 65880304").replace(" ", ""));
+        assertThat(frames.get(0).keyframe()).isTrue();
+        assertThat(d.format().width()).isEqualTo(320);
+    }
+
+    @Test
+    void h264_fragmentedParameterSetAfterSlice_droppedAcrossItsFragments() {
+        H264Depacketizer d = new H264Depacketizer();
+        var p1 = packet(1, 0, false, "41 9a 01");                   // slice
+        var p2 = packet(2, 0, false, "7c 88 ce");                   // FU-A start of a PPS (type 8) after it
+        var p3 = packet(3, 0, false, "7c 48 3c 80");                // FU-A end of that PPS
+        var p4 = packet(4, 0, true, "41 9a 02");                    // next slice of the same picture
+        List<TestAssembler.Frame> frames = TestAssembler.run(d, p1, p2, p3, p4);
+        assertThat(frames).hasSize(1);
+        assertThat(frames.get(0).hex()).isEqualTo("00000003 419a01 00000003 419a02".replace(" ", ""));
     }
 
     @Test
