@@ -60,17 +60,22 @@ public final class TsMuxer implements Muxer {
 
     /**
      * @param startOffsetMicros added to every timestamp (and half of it is the PCR's lead over the PTS); at least
-     *                          100 ms so that the Opus pre-skip shift and the PCR never go negative
+     *                          100 ms so that the Opus pre-skip shift and the PCR never go negative. A session
+     *                          writing HLS segments can pass 1.4 s plus the segment's start on the session
+     *                          timeline, so consecutive files continue each other's timestamps
      * @param maxAudioPesMicros an audio PES holds access units spanning at most this long (0: one per PES)
      * @param audioHoldMicros   how long audio is held back waiting for the first video keyframe
      */
     public record Options(long startOffsetMicros, long maxAudioPesMicros, long audioHoldMicros) {
 
         public static final Options DEFAULT = new Options(1_400_000, 40_000, 2_000_000);
+        /** 2^33 ticks of 90 kHz, about 26.5 hours: where PTS wrap. */
+        static final long MAX_OFFSET_MICROS = (1L << 33) * 100 / 9;
 
         public Options {
-            if (startOffsetMicros < 100_000 || startOffsetMicros > 3_600_000_000L) {
-                throw new IllegalArgumentException("start offset must be in [100 ms, 1 h]: " + startOffsetMicros);
+            if (startOffsetMicros < 100_000 || startOffsetMicros >= MAX_OFFSET_MICROS) {
+                throw new IllegalArgumentException("start offset must be in [100 ms, 2^33 ticks of 90 kHz): "
+                        + startOffsetMicros);
             }
             if (maxAudioPesMicros < 0 || maxAudioPesMicros > 1_000_000) {
                 throw new IllegalArgumentException("audio PES span must be in [0, 1 s]: " + maxAudioPesMicros);
