@@ -57,6 +57,9 @@ final class PacketWriter {
      * @param pcrBase 33-bit program_clock_reference_base, or -1 for no PCR
      */
     void pes(Pid pid, byte[] buf, int from, int to, long pcrBase, boolean randomAccess) throws IOException {
+        // the whole PES reaches the channel in one write, so a process killed at any moment leaves complete
+        // PES packets only (at most 176 payload bytes in the first packet, 184 in the others)
+        out.whole(((to - from) / 176 + 2) * PACKET);
         boolean first = true;
         int pos = from;
         while (pos < to) {
@@ -146,6 +149,7 @@ final class PacketWriter {
     }
 
     private void emit() throws IOException {
+        out.whole(PACKET); // never split a packet between two writes, whatever the buffer's capacity
         out.write(p, 0, PACKET);
         packets++;
     }
