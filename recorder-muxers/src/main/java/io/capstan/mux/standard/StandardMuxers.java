@@ -5,6 +5,8 @@ import io.capstan.mux.Container;
 import io.capstan.mux.MuxerFactory;
 import io.capstan.mux.MuxerSelector;
 import io.capstan.mux.ivf.IvfMuxerFactory;
+import io.capstan.mux.mp4.FragmentedMp4MuxerFactory;
+import io.capstan.mux.mp4.Mp4MuxerFactory;
 import io.capstan.mux.ogg.OggOpusMuxerFactory;
 import io.capstan.mux.ts.TsMuxerFactory;
 import io.capstan.mux.webm.DocType;
@@ -16,10 +18,11 @@ import java.util.Objects;
 /**
  * The standard muxer factories and how {@link Container#AUTO} chooses among them:
  * <pre>
- *                     combined (one file, all tracks)          per track (one file per track)
- * VP8/VP9/AV1 (+Opus) WebM                                      VP8/VP9/AV1: IVF
- * Opus alone          Ogg Opus                                  Opus: Ogg Opus
- * anything else       Matroska (.mkv, or .mka when audio-only)  the rest: Matroska
+ *                            combined (one file, all tracks)          per track (one file per track)
+ * VP8/VP9/AV1 (+Opus)        WebM                                      VP8/VP9/AV1: IVF
+ * Opus alone                 Ogg Opus                                  Opus: Ogg Opus
+ * H.264/H.265 (+AAC or Opus) MP4 (crash-safe, moov-first)              H.264/H.265, AAC: MP4 (.mp4 / .m4a)
+ * anything else              Matroska (.mkv, or .mka when audio-only)  the rest: Matroska
  * </pre>
  * An explicit container gets its factory, or an {@link IllegalArgumentException} saying why it cannot hold the
  * codecs and what to use instead.
@@ -37,8 +40,10 @@ public final class StandardMuxers {
             case MKV -> MatroskaMuxerFactory.matroska();
             case IVF -> new IvfMuxerFactory();
             case OGG -> new OggOpusMuxerFactory();
+            case MP4 -> new Mp4MuxerFactory();
+            case FMP4 -> new FragmentedMp4MuxerFactory();
             case TS -> new TsMuxerFactory();
-            case MP4, FMP4, DASH, HLS ->
+            case DASH, HLS ->
                     throw new IllegalArgumentException(container.id() + " output is not available in this build");
             case AUTO -> throw new IllegalArgumentException("auto is not a container; use selector(AUTO, ...)");
         };
@@ -46,8 +51,9 @@ public final class StandardMuxers {
 
     /** Every concrete factory, in {@link Container} order. */
     public static List<MuxerFactory> factories() {
-        return List.of(MatroskaMuxerFactory.webm(), MatroskaMuxerFactory.matroska(), new TsMuxerFactory(),
-                new IvfMuxerFactory(), new OggOpusMuxerFactory());
+        return List.of(MatroskaMuxerFactory.webm(), MatroskaMuxerFactory.matroska(), new Mp4MuxerFactory(),
+                new FragmentedMp4MuxerFactory(), new TsMuxerFactory(), new IvfMuxerFactory(),
+                new OggOpusMuxerFactory());
     }
 
     /**
@@ -72,6 +78,25 @@ public final class StandardMuxers {
         return f;
     }
 
+    /**
+     * MP4 for H.264/H.265 video with at most AAC or Opus audio besides; per track also for AAC alone. G.711 (and
+     * VP8 with anything) stays in Matroska.
+     */
+    private static boolean mp4Preferred(boolean perTrack, List<Codec> codecs) {
+        boolean video = false;
+        for (Codec c : codecs) {
+            switch (c) {
+                case H264, H265 -> video = true;
+                case AAC, OPUS -> {
+                }
+                default -> {
+                    return false;
+                }
+            }
+        }
+        return video || (perTrack && codecs.size() == 1 && codecs.get(0) == Codec.AAC);
+    }
+
     private static MuxerFactory auto(boolean perTrack, List<Codec> codecs) {
         if (codecs.size() == 1) {
             Codec c = codecs.get(0);
@@ -84,6 +109,9 @@ public final class StandardMuxers {
         }
         if (DocType.webmLegal(codecs)) {
             return MatroskaMuxerFactory.webm();
+        }
+        if (mp4Preferred(perTrack, codecs)) {
+            return new Mp4MuxerFactory();
         }
         return MatroskaMuxerFactory.matroska();
     }

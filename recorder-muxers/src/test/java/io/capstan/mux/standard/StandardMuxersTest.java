@@ -30,17 +30,22 @@ class StandardMuxersTest {
             "AV1+OPUS,   false, WEBM, webm",
             "OPUS,       false, OGG,  opus",
             "OPUS+OPUS,  false, WEBM, webm",
-            "H264+AAC,   false, MKV,  mkv",
-            "H264+OPUS,  false, MKV,  mkv",
+            "H264+AAC,   false, MP4,  mp4",
+            "H264+OPUS,  false, MP4,  mp4",
+            "H265+AAC,   false, MP4,  mp4",
+            "H265,       false, MP4,  mp4",
+            "H264+PCMU,  false, MKV,  mkv",
+            "VP8+AAC,    false, MKV,  mkv",
             "VP8+PCMU,   false, MKV,  mkv",
-            "H265,       false, MKV,  mkv",
             "PCMU,       false, MKV,  mka",
             "AAC,        false, MKV,  mka",
             "VP8,        true,  IVF,  ivf",
             "VP9,        true,  IVF,  ivf",
             "AV1,        true,  IVF,  ivf",
             "OPUS,       true,  OGG,  opus",
-            "H264,       true,  MKV,  mkv",
+            "H264,       true,  MP4,  mp4",
+            "H265,       true,  MP4,  mp4",
+            "AAC,        true,  MP4,  m4a",
             "PCMA,       true,  MKV,  mka",
     })
     void auto_choosesTheSimplestContainerThatHoldsTheCodecs(String list, boolean perTrack, Container c, String ext) {
@@ -64,6 +69,10 @@ class StandardMuxersTest {
                 .hasMessageContaining("ivf holds exactly one");
         assertThatThrownBy(() -> StandardMuxers.selector(Container.OGG, false).select(List.of(PCMU)))
                 .hasMessageContaining("ogg cannot hold PCMU");
+        assertThatThrownBy(() -> StandardMuxers.selector(Container.MP4, false).select(List.of(VP8, OPUS)))
+                .hasMessage("mp4 cannot hold VP8 (there is no VP8 mapping for ISO BMFF); use --container webm");
+        assertThatThrownBy(() -> StandardMuxers.selector(Container.FMP4, true).select(List.of(VP8)))
+                .hasMessageContaining("fmp4 cannot hold VP8");
         assertThatThrownBy(() -> StandardMuxers.selector(Container.AUTO, false).select(List.of()))
                 .hasMessageContaining("no tracks");
     }
@@ -80,16 +89,29 @@ class StandardMuxersTest {
                 .isInstanceOf(MuxerFactory.Streaming.class);
         assertThat(StandardMuxers.selector(Container.IVF, true).select(List.of(VP9)))
                 .isInstanceOf(MuxerFactory.Seekable.class);
+        MuxerFactory mp4 = StandardMuxers.selector(Container.MP4, false).select(List.of(VP9, OPUS));
+        assertThat(mp4).isInstanceOf(MuxerFactory.Seekable.class);
+        assertThat(mp4.extension(List.of(VP9, OPUS))).isEqualTo("mp4");
+        assertThat(mp4.extension(List.of(PCMU))).isEqualTo("m4a");
+        assertThat(StandardMuxers.selector(Container.FMP4, false).select(List.of(AV1, OPUS)))
+                .isInstanceOf(MuxerFactory.Streaming.class);
     }
 
     @Test
     void everyConcreteContainerHasAFactory() {
+        // containers whose writers are still being built in parallel branches: a clear error until they land
+        java.util.Set<Container> pending = java.util.EnumSet.of(Container.DASH, Container.HLS, Container.TS);
         for (Container c : Container.values()) {
-            if (c != Container.AUTO) {
+            if (c == Container.AUTO) {
+                continue;
+            }
+            if (pending.contains(c)) {
+                assertThatThrownBy(() -> StandardMuxers.factory(c)).hasMessageContaining("not available");
+            } else {
                 assertThat(StandardMuxers.factory(c).container()).isEqualTo(c);
             }
         }
-        assertThat(StandardMuxers.factories()).hasSize(Container.values().length - 1);
+        assertThat(StandardMuxers.factories()).hasSize(Container.values().length - 1 - pending.size());
         assertThatThrownBy(() -> StandardMuxers.factory(Container.AUTO)).isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -45,6 +45,22 @@ public final class Feed {
         }
     }
 
+    /**
+     * Like {@link #write(Muxer, List)} but with each track's RTP timestamp in its own clock ({@code clockRates[track]},
+     * e.g. 90000 for video, 48000 for Opus), as depacketizers deliver them.
+     */
+    public static void write(Muxer m, List<Item> items, int... clockRates) throws IOException {
+        EncodedFrame pooled = new EncodedFrame(1024);
+        for (Item it : items) {
+            TestMedia.Frame f = it.frame();
+            long rtp = Math.floorDiv(f.ptsMicros() * clockRates[it.track()] + 500_000, 1_000_000);
+            pooled.set(f.data(), 0, f.data().length).track(it.track()).ptsMicros(f.ptsMicros())
+                    .rtpTimestamp(rtp).keyframe(f.key());
+            m.write(it.track(), pooled);
+            java.util.Arrays.fill(pooled.array(), (byte) 0x5A); // the muxer must not have kept it
+        }
+    }
+
     public static void write(Muxer m, int track, List<TestMedia.Frame> frames) throws IOException {
         write(m, interleave(frames).stream().map(i -> new Item(track, i.frame())).toList());
     }

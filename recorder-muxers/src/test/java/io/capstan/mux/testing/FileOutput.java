@@ -14,7 +14,7 @@ public final class FileOutput implements SeekableOutput {
     private final FileChannel ch;
 
     public FileOutput(Path file) throws IOException {
-        ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+        ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
     }
 
