@@ -22,7 +22,9 @@ import java.util.Base64;
  * </pre>
  * When the SDP says {@code sprop-max-don-diff} is greater than 0 (section 7.1), the packets carry decoding order
  * numbers (DONL 16 bits, DOND 8 bits; sections 4.4.1-4.4.3): they are read, and the NAL units of an access unit are
- * put back into decoding order (section 6) before the access unit is emitted.
+ * put back into decoding order (section 6) before the access unit is emitted. Access units themselves are taken in
+ * RTP timestamp order as the frame assembler delivers them; NAL units interleaved across access units (possible
+ * with a large sprop-max-don-diff) are not de-interleaved.
  *
  * <p>The frame is an access unit (all packets with one timestamp, ending at the marker bit, section 4.1) written as
  * 4-byte length-prefixed NAL units (ISO/IEC 14496-15 8.3.4 sample format). In-band VPS, SPS and PPS stay in the

@@ -10,6 +10,10 @@
  *       VP9 bitstream specification Annex B for pictures with several spatial layers)</li>
  *   <li>{@link io.capstan.codec.H264Depacketizer} RFC 6184 modes 0 and 1 (single NAL, STAP-A, FU-A), AVCC output
  *       and the AVCDecoderConfigurationRecord of ISO/IEC 14496-15</li>
+ *   <li>{@link io.capstan.codec.H265Depacketizer} RFC 7798 (single NAL, AP, FU, DONL/DOND; PACI rejected),
+ *       length-prefixed output and the HEVCDecoderConfigurationRecord of ISO/IEC 14496-15</li>
+ *   <li>{@link io.capstan.codec.Av1Depacketizer} the AOM AV1 RTP payload format (aggregation header, OBU elements
+ *       and fragments), low overhead bitstream output and the av1C of AV1-ISOBMFF</li>
  *   <li>{@link io.capstan.codec.OpusDepacketizer} RFC 7587, OpusHead of RFC 7845</li>
  *   <li>{@link io.capstan.codec.AacDepacketizer} RFC 3640 mpeg4-generic (AAC-hbr/-lbr), AudioSpecificConfig of
  *       ISO/IEC 14496-3</li>

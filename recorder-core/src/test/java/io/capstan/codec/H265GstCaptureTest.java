@@ -1,14 +1,6 @@
 package io.capstan.codec;
 
 import io.capstan.media.Codec;
-import io.capstan.pcap.CaptureReader;
-import io.capstan.pcap.UdpDatagram;
-import io.capstan.rtp.ReceiveBuffer;
-import io.capstan.rtp.RtpPacket;
-import io.capstan.sdp.MediaDescription;
-import io.capstan.sdp.RtpFormat;
-import io.capstan.sdp.SdpParser;
-import io.capstan.sdp.SessionDescription;
 import io.capstan.testing.MediaTools;
 import io.capstan.testing.MiniJson;
 import org.junit.jupiter.api.Test;
@@ -19,7 +11,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,61 +26,15 @@ class H265GstCaptureTest {
     @TempDir
     Path tmp;
 
-    /** Access units of a capture: the depacketizer, the frames (AVCC-style 4-byte lengths), and the counters. */
-    record Result(H265Depacketizer depacketizer, FrameAssembler assembler, List<byte[]> frames, int keyframes,
-                  boolean firstIsKey) {
-    }
-
     static Path fixtures() throws Exception {
         return Path.of(H265GstCaptureTest.class.getResource("/fixtures/README.md").toURI()).getParent();
     }
 
-    static Result depacketize(String name) throws Exception {
-        SessionDescription sdp = SdpParser.parse(fixtures().resolve(name + ".sdp"));
-        MediaDescription video = sdp.media().stream().filter(m -> m.media().equals("video")).findFirst().orElseThrow();
-        RtpFormat fmt = video.formats().get(0);
-        assertThat(fmt.codec()).contains(Codec.H265);
-        Depacketizer d = Depacketizers.create(Codec.H265, fmt.clockRate(), 0, fmt.parameters());
-        List<byte[]> frames = new ArrayList<>();
-        int[] keys = {0};
-        boolean[] firstKey = {false};
-        FrameAssembler assembler = new FrameAssembler(d, new FrameBuilder(), new FrameAssembler.Output() {
-            @Override
-            public void frame(byte[] data, int off, int len, long ts, boolean keyframe, long arrival, int dropped) {
-                if (frames.isEmpty()) {
-                    firstKey[0] = keyframe;
-                }
-                frames.add(java.util.Arrays.copyOfRange(data, off, off + len));
-                keys[0] += keyframe ? 1 : 0;
-            }
-
-            @Override
-            public void keyframeNeeded(String reason) {
-                throw new AssertionError("keyframe requested on a clean capture: " + reason);
-            }
-        });
-        ReceiveBuffer buffer = new ReceiveBuffer(512, 200_000_000L,
-                (p, extSeq, extTs, arrival, loss) -> assertThat(assembler.packet(p, extTs, loss, arrival)).isTrue());
-        try (CaptureReader r = CaptureReader.open(fixtures().resolve(name + ".pcap"))) {
-            for (UdpDatagram dg = r.next(); dg != null; dg = r.next()) {
-                if (dg.dstPort() != video.port()) {
-                    continue;
-                }
-                RtpPacket p = new RtpPacket();
-                byte[] copy = dg.payload();
-                assertThat(p.wrap(copy, 0, copy.length)).isNull();
-                buffer.push(p, dg.timestampNanos());
-            }
-        }
-        buffer.releaseAll();
-        assembler.flush();
-        return new Result((H265Depacketizer) d, assembler, frames, keys[0], firstKey[0]);
-    }
-
     /** Annex B (H.265 annex B byte stream): every NAL unit behind a 4-byte start code. */
-    static byte[] annexB(List<byte[]> frames) {
+    static byte[] annexB(List<CaptureFrames.Frame> frames) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (byte[] f : frames) {
+        for (CaptureFrames.Frame frame : frames) {
+            byte[] f = frame.data();
             ByteBuffer b = ByteBuffer.wrap(f);
             while (b.hasRemaining()) {
                 int n = b.getInt();
@@ -117,14 +62,16 @@ class H265GstCaptureTest {
         assertThat(num(truth, "observed", "streams", "0", "per_ssrc", "0", "codec", "fu")).isPositive();
         assertThat(num(truth, "observed", "streams", "0", "per_ssrc", "0", "codec", "single_nal")).isPositive();
 
-        Result r = depacketize("h265_gst");
+        CaptureFrames.Result r = CaptureFrames.read(fixtures(), "h265_gst", "video");
+        assertThat(r.depacketizer()).isInstanceOf(H265Depacketizer.class);
         assertThat(r.frames()).hasSize((int) frames);
         assertThat(frames).isEqualTo(num(truth, "streams_sent", "0", "frames_sent"));
-        assertThat(r.keyframes()).isEqualTo((int) keyframes);
-        assertThat(r.firstIsKey()).isTrue();
+        assertThat(r.keyframes()).isEqualTo(keyframes);
+        assertThat(r.frames().get(0).keyframe()).isTrue();
         assertThat(r.assembler().framesDropped()).isZero();
         assertThat(r.assembler().invalidPayloads()).isZero();
-        H265Depacketizer d = r.depacketizer();
+        assertThat(r.keyframeRequests()).isEmpty();
+        Depacketizer d = r.depacketizer();
         assertThat(d.format().width()).isEqualTo(width);
         assertThat(d.format().height()).isEqualTo(height);
         byte[] hvcc = d.format().codecPrivate();

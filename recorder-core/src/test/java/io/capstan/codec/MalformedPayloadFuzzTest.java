@@ -52,6 +52,13 @@ class MalformedPayloadFuzzTest {
         s.add(new Sample("h265-donl", () -> new H265Depacketizer(null, null, null, 2), List.of(
                 hex("2601 0010 aabb"), hex("6001 0011 0003 0201c1 00 0003 0201c2"), hex("6201 81 0013 d1"),
                 hex("6201 41 d2"))));
+        s.add(new Sample("av1", Av1Depacketizer::new, List.of(
+                hex("28 0c" + Av1DepacketizerTest.SEQ + Av1DepacketizerTest.KEY_FRAME),
+                hex("50" + "30 10" + "aabbccdd"), hex("d0 eeff0011"), hex("90 2233"),
+                hex("30 01 10 04" + Av1DepacketizerTest.INTER_FRAME + Av1DepacketizerTest.INTER_FRAME),
+                hex("10 34 20 30ddee"), hex("08 0c" + Av1DepacketizerTest.SEQ + "05" + Av1DepacketizerTest.KEY_FRAME
+                        + "01 10"),
+                hex("20 0b 08 101112131415161718191a" + Av1DepacketizerTest.KEY_FRAME)), 6));
         s.add(new Sample("aac", () -> Depacketizers.create(Codec.AAC, 48000, 2, AacDepacketizerTest.HBR), List.of(
                 hex("0040 0050 0058 0060 0068" + "00".repeat(46)), hex("0010 00f0" + "11".repeat(12)))));
         s.add(new Sample("opus", () -> Depacketizers.create(Codec.OPUS, 48000, 2, Map.of()), List.of(

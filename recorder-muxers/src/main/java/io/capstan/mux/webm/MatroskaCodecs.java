@@ -10,9 +10,12 @@ import io.capstan.mux.common.OpusPackets;
  * <pre>
  * VP8   V_VP8                no CodecPrivate
  * VP9   V_VP9                no CodecPrivate (the optional codec features are left out)
- * AV1   V_AV1                CodecPrivate = av1C (AV1-ISOBMFF section 2.3) when the track has one
+ * AV1   V_AV1                CodecPrivate = av1C (AV1-ISOBMFF section 2.3.3: 4 bytes + the sequence header OBU);
+ *                            a block is one temporal unit in the low overhead bitstream format (every OBU with
+ *                            obu_size, no temporal delimiter), as Av1Depacketizer writes it; WebM and Matroska
  * H264  V_MPEG4/ISO/AVC      CodecPrivate = AVCDecoderConfigurationRecord, frames 4-byte length-prefixed NALs
- * H265  V_MPEGH/ISO/HEVC     CodecPrivate = HEVCDecoderConfigurationRecord
+ * H265  V_MPEGH/ISO/HEVC     CodecPrivate = HEVCDecoderConfigurationRecord (ISO/IEC 14496-15 8.3.3.1,
+ *                            lengthSizeMinusOne 3), frames 4-byte length-prefixed NAL units; Matroska only
  * Opus  A_OPUS               CodecPrivate = OpusHead (RFC 7845 section 5.1), CodecDelay = pre-skip, SeekPreRoll 80 ms
  * AAC   A_AAC                CodecPrivate = AudioSpecificConfig (ISO/IEC 14496-3 1.6.2.1)
  * PCMU  A_MS/ACM             CodecPrivate = WAVEFORMATEX, wFormatTag 7 (WAVE_FORMAT_MULAW), 8 bits
