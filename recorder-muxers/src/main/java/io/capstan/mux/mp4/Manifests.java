@@ -95,7 +95,10 @@ final class Manifests {
                     .append(" publishTime=\"").append(iso(published)).append('"')
                     .append(" minimumUpdatePeriod=\"").append(duration(Math.max(1, maxSegmentSeconds))).append('"');
         } else {
-            sb.append(" type=\"static\" mediaPresentationDuration=\"").append(duration(durationSeconds)).append('"');
+            // whole seconds, rounded up: ffmpeg's dashdec reads the duration as an integer number of seconds
+            // (truncating PT7.957S to 7 s would cut the end); players stop at the last segment's end anyway
+            sb.append(" type=\"static\" mediaPresentationDuration=\"")
+                    .append(duration(Math.ceil(durationSeconds - 1e-6))).append('"');
         }
         sb.append(" minBufferTime=\"").append(duration(Math.max(1, maxSegmentSeconds))).append("\">\n");
         sb.append("  <Period id=\"0\" start=\"PT0S\">\n");
@@ -131,27 +134,30 @@ final class Manifests {
     }
 
     /**
-     * An HLS media playlist of fMP4 segments. While recording it is an {@code EVENT} playlist (segments are only
-     * added); {@code ended} adds {@code EXT-X-ENDLIST}.
+     * An HLS media playlist of fMP4 segments kept in one file: the init section and each segment are byte ranges of
+     * {@code file} (RFC 8216 4.3.2.2 EXT-X-BYTERANGE, 4.3.2.5 EXT-X-MAP with BYTERANGE). While recording it is an
+     * {@code EVENT} playlist (segments are only added); {@code ended} adds {@code EXT-X-ENDLIST}.
      *
-     * @param durations segment durations in seconds, in order; segment {@code i} is {@code names.get(i)}
+     * @param ranges    per segment {offset, length} in the file
+     * @param durations segment durations in seconds, in order
      */
-    static String m3u8(String init, List<String> names, List<Double> durations, boolean ended) {
+    static String m3u8(String file, long initLength, List<long[]> ranges, List<Double> durations, boolean ended) {
         double max = 0;
         for (double d : durations) {
             max = Math.max(max, d);
         }
-        StringBuilder sb = new StringBuilder(256 + 40 * names.size());
+        StringBuilder sb = new StringBuilder(256 + 64 * ranges.size());
         sb.append("#EXTM3U\n");
-        sb.append("#EXT-X-VERSION:7\n");                                     // RFC 8216 7: EXT-X-MAP in a media playlist
+        sb.append("#EXT-X-VERSION:7\n");                                   // RFC 8216 7: EXT-X-MAP in a media playlist
         // RFC 8216 4.3.3.1: every EXTINF rounded to the nearest integer must be <= the target duration
         sb.append("#EXT-X-TARGETDURATION:").append(Math.max(1, Math.round(max))).append('\n');
-        sb.append("#EXT-X-MEDIA-SEQUENCE:1\n");
+        sb.append("#EXT-X-MEDIA-SEQUENCE:0\n");
         sb.append("#EXT-X-PLAYLIST-TYPE:EVENT\n");
-        sb.append("#EXT-X-MAP:URI=\"").append(init).append("\"\n");
-        for (int i = 0; i < names.size(); i++) {
+        sb.append("#EXT-X-MAP:URI=\"").append(file).append("\",BYTERANGE=\"").append(initLength).append("@0\"\n");
+        for (int i = 0; i < ranges.size(); i++) {
             sb.append("#EXTINF:").append(String.format(Locale.ROOT, "%.3f", durations.get(i))).append(",\n");
-            sb.append(names.get(i)).append('\n');
+            sb.append("#EXT-X-BYTERANGE:").append(ranges.get(i)[1]).append('@').append(ranges.get(i)[0]).append('\n');
+            sb.append(file).append('\n');
         }
         if (ended) {
             sb.append("#EXT-X-ENDLIST\n");

@@ -7,6 +7,7 @@ import io.capstan.mux.MuxerSelector;
 import io.capstan.mux.ivf.IvfMuxerFactory;
 import io.capstan.mux.mp4.FragmentedMp4MuxerFactory;
 import io.capstan.mux.mp4.Mp4MuxerFactory;
+import io.capstan.mux.mp4.SegmentedMp4MuxerFactory;
 import io.capstan.mux.ogg.OggOpusMuxerFactory;
 import io.capstan.mux.ts.TsMuxerFactory;
 import io.capstan.mux.webm.DocType;
@@ -43,8 +44,8 @@ public final class StandardMuxers {
             case MP4 -> new Mp4MuxerFactory();
             case FMP4 -> new FragmentedMp4MuxerFactory();
             case TS -> new TsMuxerFactory();
-            case DASH, HLS ->
-                    throw new IllegalArgumentException(container.id() + " output is not available in this build");
+            case DASH -> SegmentedMp4MuxerFactory.dash();
+            case HLS -> SegmentedMp4MuxerFactory.hls();
             case AUTO -> throw new IllegalArgumentException("auto is not a container; use selector(AUTO, ...)");
         };
     }
@@ -52,7 +53,8 @@ public final class StandardMuxers {
     /** Every concrete factory, in {@link Container} order. */
     public static List<MuxerFactory> factories() {
         return List.of(MatroskaMuxerFactory.webm(), MatroskaMuxerFactory.matroska(), new Mp4MuxerFactory(),
-                new FragmentedMp4MuxerFactory(), new TsMuxerFactory(), new IvfMuxerFactory(),
+                new FragmentedMp4MuxerFactory(), SegmentedMp4MuxerFactory.dash(), SegmentedMp4MuxerFactory.hls(),
+                new TsMuxerFactory(), new IvfMuxerFactory(),
                 new OggOpusMuxerFactory());
     }
 
