@@ -95,10 +95,11 @@ final class Manifests {
                     .append(" publishTime=\"").append(iso(published)).append('"')
                     .append(" minimumUpdatePeriod=\"").append(duration(Math.max(1, maxSegmentSeconds))).append('"');
         } else {
-            // whole seconds, rounded up: ffmpeg's dashdec reads the duration as an integer number of seconds
-            // (truncating PT7.957S to 7 s would cut the end); players stop at the last segment's end anyway
+            // whole seconds, rounded to the nearest: ffmpeg's dashdec reads the duration as an integer number of
+            // seconds (it would truncate PT7.957S to 7 s); the SegmentTimeline keeps the exact times, and players
+            // stop at the last segment's end
             sb.append(" type=\"static\" mediaPresentationDuration=\"")
-                    .append(duration(Math.ceil(durationSeconds - 1e-6))).append('"');
+                    .append(duration(Math.max(1, Math.round(durationSeconds)))).append('"');
         }
         sb.append(" minBufferTime=\"").append(duration(Math.max(1, maxSegmentSeconds))).append("\">\n");
         sb.append("  <Period id=\"0\" start=\"PT0S\">\n");
