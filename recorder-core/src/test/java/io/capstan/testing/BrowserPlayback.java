@@ -111,7 +111,7 @@ public final class BrowserPlayback implements AutoCloseable {
     private final Map<String, PendingRun> runs = new ConcurrentHashMap<>();
     private final Deque<String> requestLog = new ArrayDeque<>();
 
-    private BrowserPlayback(Path root, String binary) throws IOException {
+    BrowserPlayback(Path root, String binary) throws IOException {
         this.root = root.toAbsolutePath().normalize();
         this.binary = binary;
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 32);
@@ -147,8 +147,11 @@ public final class BrowserPlayback implements AutoCloseable {
     public static String require() {
         Optional<String> c = chromium();
         if (c.isEmpty()) {
-            String msg = "chromium is not installed: headless-browser playback check skipped (apt-get install chromium, "
-                    + "or -Dcapstan.chromium=PATH; CI runs with -Dcapstan.requireTools=true)";
+            String forced = System.getProperty("capstan.chromium");
+            String msg = (forced != null && !forced.isBlank()
+                    ? "chromium is not installed at -Dcapstan.chromium=" + forced
+                    : "chromium is not installed") + ": headless-browser playback check skipped (apt-get install "
+                    + "chromium, or -Dcapstan.chromium=PATH; CI runs with -Dcapstan.requireTools=true)";
             if (Boolean.getBoolean("capstan.requireTools")) {
                 throw new AssertionError(msg);
             }
@@ -389,21 +392,42 @@ public final class BrowserPlayback implements AutoCloseable {
         }
     }
 
+    /** SIGKILL to Chromium and every process it started (collected first, so none escapes by reparenting). */
     private static void killTree(Process p) {
         ProcessHandle h = p.toHandle();
         List<ProcessHandle> all = new ArrayList<>(h.descendants().toList());
         all.add(0, h);
         all.forEach(ProcessHandle::destroyForcibly);
-        for (ProcessHandle ph : all) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        List<ProcessHandle> alive = all;
+        while (!alive.isEmpty() && System.nanoTime() < deadline) {
             try {
-                ph.onExit().get(5, TimeUnit.SECONDS);
-            } catch (Exception ignored) {
-                // reported below if still alive
+                p.waitFor(20, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
             }
+            alive = alive.stream().filter(BrowserPlayback::running).toList();
         }
-        List<Long> alive = all.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList();
         if (!alive.isEmpty()) {
-            System.err.println("BrowserPlayback: chromium processes still alive after kill: " + alive);
+            System.err.println("BrowserPlayback: chromium processes still alive after SIGKILL: "
+                    + alive.stream().map(ProcessHandle::pid).toList());
+        }
+    }
+
+    /**
+     * Alive and not a zombie: killed renderers are reparented to PID 1, which may reap them only a second or two
+     * later; a zombie holds nothing but its process-table entry.
+     */
+    private static boolean running(ProcessHandle ph) {
+        if (!ph.isAlive()) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(ph.pid()), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException | RuntimeException e) {
+            return ph.isAlive();
         }
     }
 
