@@ -44,7 +44,9 @@ class KillRecoveryTest {
     static final List<Case> CASES = List.of(
             new Case("vp8_opus", "webm", false, 1),
             new Case("vp8_opus", "auto", true, 2) /* IVF + Ogg */,
-            new Case("h264_aac", "ts", false, 1));
+            new Case("h264_aac", "ts", false, 1),
+            new Case("h264_aac", "mp4", false, 1),
+            new Case("h264_aac", "fmp4", false, 1));
 
     @TempDir
     Path dir;

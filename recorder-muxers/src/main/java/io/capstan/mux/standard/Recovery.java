@@ -3,6 +3,7 @@ package io.capstan.mux.standard;
 import io.capstan.mux.common.Reads;
 import io.capstan.mux.common.Repair;
 import io.capstan.mux.ivf.IvfRecovery;
+import io.capstan.mux.mp4.Mp4Recovery;
 import io.capstan.mux.ogg.OggRecovery;
 import io.capstan.mux.webm.MatroskaRecovery;
 import io.capstan.storage.SeekableOutput;
@@ -65,7 +66,15 @@ public final class Recovery {
     }
 
     private static Repair recoverMp4(SeekableOutput file) throws IOException {
-        throw new IOException("MP4 recovery is not available in this build");
+        long before = file.size();
+        Mp4Recovery.Result r = Mp4Recovery.recover(file);
+        if (r.alreadyFinalized()) {
+            return new Repair("mp4", before, r.fileSize(), "already complete (a finalized progressive MP4)");
+        }
+        String action = (r.truncatedBytes() > 0 ? "cut " + r.truncatedBytes() + " bytes of an incomplete fragment; " : "")
+                + "indexed " + r.fragments() + " fragment(s), " + r.samples() + " samples into a progressive MP4 with "
+                + (r.moovAtEnd() ? "the moov after the media (the reserve was too small)" : "the moov before the media");
+        return new Repair("mp4", before, r.fileSize(), action);
     }
 
     /** ISO/IEC 13818-1 2.4.3.2: every transport packet is 188 bytes starting with sync_byte 0x47. */
