@@ -192,6 +192,10 @@ public final class Mp4Finalizer {
             if (h == null || h.size < h.headerSize || p + h.size > fileSize) {
                 break;                                          // incomplete tail
             }
+            if (h.type == Boxes.MOOV) {
+                // a committed final moov (the init one was retyped free before it): finished already
+                return new Result(p > reserveStart + 8 && reserveEnd >= 0, true, 0, 0, 0, fileSize, h.size);
+            }
             boolean moofLike = h.type == Boxes.MOOF || (h.type == Boxes.FREE && startsWithChild(p, h, Boxes.MFHD));
             if (moofLike) {
                 if (reserveEnd < 0) {
