@@ -145,11 +145,13 @@ class Mp4CrashSafetyTest {
             for (long kill : kills) {
                 Path f = dir.resolve("fin_" + smallReserve + "_" + kill + ".mp4");
                 Files.write(f, journal.stateAfter(kill));
-                // every intermediate state plays without errors (possibly fewer frames, or none at all in
-                // the instant between retyping the init moov and committing the one at the end)
-                MediaTools.Run probe = MediaTools.run(List.of("ffprobe", "-v", "error", f.toString()));
-                if (probe.exit() == 0 && probe.stderr().isBlank()) {
-                    assertThat(MediaTools.decodeErrors(f)).as("intermediate state " + kill).isEmpty();
+                // every intermediate state plays without errors what it shows (fewer frames while the moofs are
+                // being retyped, last first), except the instants when no fragment and no final index is visible:
+                // after the last moof was retyped and before the commit, or between the two commit writes of a
+                // moov at the end; recovery repairs those
+                List<String> errors = MediaTools.decodeErrors(f);
+                if (!errors.isEmpty()) {
+                    assertThat(MediaTools.packets(f, 0)).as("state " + kill + " has packets but " + errors).isEmpty();
                 }
                 Mp4Recovery.recover(f);
                 Map<String, String> vs = Tools.stream(Tools.assertDecodesCleanly(f), "video");
