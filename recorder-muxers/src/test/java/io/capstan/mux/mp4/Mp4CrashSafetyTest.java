@@ -134,10 +134,13 @@ class Mp4CrashSafetyTest {
             String framesBefore = Tools.stream(Tools.assertDecodesCleanly(before), "video").get("nb_read_frames");
             assertThat(Integer.parseInt(framesBefore)).isBetween(110, 119);
             List<Long> kills = new ArrayList<>();
-            for (long end : ends) {
+            for (int i = 1; i < ends.size(); i++) {
+                long end = ends.get(i);
                 if (end > beforeClose) {
                     kills.add(end);            // after each finalization step
-                    kills.add(end - 3);        // in the middle of it
+                    if (end - ends.get(i - 1) > 4) {
+                        kills.add(end - 3);    // in the middle of it
+                    }
                 }
             }
             // the last fragment (the held frames) is written by close() too: include its states
@@ -149,7 +152,10 @@ class Mp4CrashSafetyTest {
                 // being retyped, last first), except the instants when no fragment and no final index is visible:
                 // after the last moof was retyped and before the commit, or between the two commit writes of a
                 // moov at the end; recovery repairs those
-                List<String> errors = MediaTools.decodeErrors(f);
+                List<String> errors = new ArrayList<>(MediaTools.decodeErrors(f));
+                // between the two commit writes of a moov at the end, ffmpeg itself finds the movie box in a free
+                // box and says so (then plays the file cleanly)
+                errors.removeIf(e -> e.contains("Detected moov in a free or hoov atom"));
                 if (!errors.isEmpty()) {
                     assertThat(MediaTools.packets(f, 0)).as("state " + kill + " has packets but " + errors).isEmpty();
                 }
