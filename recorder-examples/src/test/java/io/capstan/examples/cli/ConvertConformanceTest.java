@@ -59,7 +59,7 @@ class ConvertConformanceTest {
 
     List<Path> mediaFiles() throws IOException {
         try (Stream<Path> s = Files.list(out)) {
-            return s.filter(p -> p.toString().matches(".*\\.(webm|mkv|mka|ivf|ogg|opus)$")).sorted().toList();
+            return s.filter(p -> p.toString().matches(".*\\.(webm|mkv|mka|ivf|ogg|opus|mp4|m4a|ts)$")).sorted().toList();
         }
     }
 
@@ -124,6 +124,31 @@ class ConvertConformanceTest {
             assertThat(r.exit()).isZero();
             assertThat(r.stdout() + r.stderr()).doesNotContainPattern("(?m)^(WARNING|ERROR)");
             assertThat(MediaTools.run(List.of("oggz-validate", f.toString())).exit()).isZero();
+        } else if (n.endsWith(".mp4") || n.endsWith(".m4a")) {
+            // progressive and moov-first once the recording is finalized (ISO/IEC 14496-12 top-level boxes)
+            List<String> top = new java.util.ArrayList<>();
+            try (var ch = java.nio.channels.FileChannel.open(f)) {
+                long pos = 0;
+                java.nio.ByteBuffer h = java.nio.ByteBuffer.allocate(16);
+                while (pos + 8 <= ch.size()) {
+                    h.clear();
+                    ch.read(h, pos);
+                    long size = Integer.toUnsignedLong(h.getInt(0));
+                    String type = new String(h.array(), 4, 4, java.nio.charset.StandardCharsets.US_ASCII);
+                    if (size == 1) {
+                        size = h.getLong(8);
+                    }
+                    top.add(type);
+                    if (size < 8) {
+                        break;
+                    }
+                    pos += size;
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            assertThat(top).as("top-level boxes of %s", n).contains("ftyp", "moov", "mdat").doesNotContain("moof");
+            assertThat(top.indexOf("moov")).as("moov before mdat: %s", top).isLessThan(top.indexOf("mdat"));
         }
     }
 
