@@ -38,9 +38,9 @@ import java.util.Map;
  * {@link Mp4Recovery}.
  *
  * <ol>
- *   <li>Scan the top-level boxes after the init moov. A fragment counts when its {@code moof} (or a {@code free}
- *       box whose payload starts with {@code mfhd}: a moof placeholder or one already retyped by an interrupted
- *       finalization) is complete and followed by a complete {@code mdat} holding every sample it references.
+ *   <li>Scan the top-level boxes after the init moov. A fragment counts when its {@code moof} (or any box whose
+ *       payload starts with {@code mfhd}: a moof placeholder, one retyped by an interrupted finalization, one whose
+ *       type a crash tore) is complete and followed by a complete {@code mdat} holding every sample it references.
  *       The scan stops at the first incomplete or inconsistent box; everything from there on is cut off.</li>
  *   <li>Build the sample tables from the {@code trun}s (one chunk per track run) and the final moov from the
  *       init moov: no mvex, edit lists from each track's first {@code tfdt}, durations, tables.</li>
@@ -171,7 +171,9 @@ public final class Mp4Finalizer {
             throw new IOException("no complete movie box after ftyp: nothing was recorded");
         }
         byte[] initBytes = readBox(initPos, init.size);
-        if (Boxes.u32(initBytes, 12) != Boxes.MVHD || (init.type != Boxes.MOOV && init.type != Boxes.FREE)) {
+        // its type may be moov, free (retyped by a finalization) or torn by a crash in the middle of that 4-byte
+        // write: what counts is the content, a movie header first
+        if (Boxes.u32(initBytes, 12) != Boxes.MVHD) {
             throw new IOException("the box after ftyp is not a movie box (" + Boxes.fourccString(init.type) + ")");
         }
         if (init.type == Boxes.MOOV && !hasChild(initBytes, Boxes.MVEX)) {
@@ -192,7 +194,13 @@ public final class Mp4Finalizer {
             if (h == null || h.size < h.headerSize || p + h.size > fileSize) {
                 break;                                          // incomplete tail
             }
-            boolean moofLike = h.type == Boxes.MOOF || (h.type == Boxes.FREE && startsWithChild(p, h, Boxes.MFHD));
+            if (h.type == Boxes.MOOV) {
+                // a committed final moov (the init one was retyped free before it): finished already
+                return new Result(p > reserveStart + 8 && reserveEnd >= 0, true, 0, 0, 0, fileSize, h.size);
+            }
+            // a moof, a moof placeholder (free), one retyped by a finalization, or with a type torn by a crash:
+            // the content decides (an mfhd first), and the fragment is only taken when it is all consistent
+            boolean moofLike = h.type != Boxes.MDAT && startsWithChild(p, h, Boxes.MFHD);
             if (moofLike) {
                 if (reserveEnd < 0) {
                     reserveEnd = p;
@@ -220,7 +228,7 @@ public final class Mp4Finalizer {
                 validEnd = p;
                 continue;
             }
-            if (reserveEnd < 0 && (h.type == Boxes.FREE || h.type == Boxes.SKIP)) {
+            if (reserveEnd < 0 && (h.type == Boxes.FREE || h.type == Boxes.SKIP || startsWithChild(p, h, Boxes.MVHD))) {
                 p += h.size;                                    // the reserve (possibly split by a past run)
                 validEnd = p;
                 continue;
