@@ -87,4 +87,145 @@ class Mp4ConformanceTest {
                 new Mp4Reader.Edit(audio.trackDuration() - 500, OpusPackets.preSkip(opus.head())));
         assertMoovFirst(out);
     }
+
+    private Map<String, String> videoOnly(String name, Mp4Fixtures.Video v, int frames, double seconds)
+            throws Exception {
+        Path out = dir.resolve(name);
+        Mp4Fixtures.mux(out, Mp4Fixtures.OPTIONS, List.of(v.format()), Feed.interleave(v.frames()));
+        Map<String, String> vs = Tools.stream(Tools.assertDecodesCleanly(out), "video");
+        assertThat(vs.get("nb_read_frames")).isEqualTo(String.valueOf(frames));
+        assertThat(vs.get("width")).isEqualTo("320");
+        assertThat(vs.get("height")).isEqualTo("240");
+        assertThat(MediaTools.probeDuration(out)).isCloseTo(seconds, within(0.05));
+        Tools.assertMonotonicPackets(out, 1);
+        assertMoovFirst(out);
+        return vs;
+    }
+
+    @Test
+    void h265_hvc1_clean() throws Exception {
+        Map<String, String> vs = videoOnly("h265.mp4", Mp4Fixtures.h265(dir, 2, 30, 30), 60, 2.0);
+        assertThat(vs.get("codec_name")).isEqualTo("hevc");
+        assertThat(vs.get("codec_tag_string")).isEqualTo("hvc1");
+    }
+
+    @Test
+    void av1_av01_clean() throws Exception {
+        Mp4Fixtures.Video v = Mp4Fixtures.av1(dir, 2, 30, 30);
+        assertThat(v.frames()).hasSize(60);
+        Map<String, String> vs = videoOnly("av1.mp4", v, 60, 2.0);
+        assertThat(vs.get("codec_name")).isEqualTo("av1");
+        assertThat(vs.get("codec_tag_string")).isEqualTo("av01");
+        // av1C is carried byte for byte
+        assertThat(Mp4Reader.configBox(dir.resolve("av1.mp4"), "av1C")).isEqualTo(v.format().codecPrivate());
+    }
+
+    @Test
+    void vp9_vp09_vpcCFromTheKeyframeHeader_clean() throws Exception {
+        Map<String, String> vs = videoOnly("vp9.mp4", Mp4Fixtures.vp9(dir, 2, 30, 30), 60, 2.0);
+        assertThat(vs.get("codec_name")).isEqualTo("vp9");
+        assertThat(vs.get("codec_tag_string")).isEqualTo("vp09");
+        assertThat(vs.get("profile")).isEqualTo("Profile 0");
+        assertThat(vs.get("pix_fmt")).isEqualTo("yuv420p");
+        // VP codec binding: version 1, profile 0, level 20 (320x240 <= 122880 luma samples), 8 bit
+        byte[] vpcC = Mp4Reader.configBox(dir.resolve("vp9.mp4"), "vpcC");
+        assertThat(vpcC[0]).isEqualTo((byte) 1);
+        assertThat(vpcC[4]).isEqualTo((byte) 0);
+        assertThat(vpcC[5]).isEqualTo((byte) 20);
+        assertThat((vpcC[6] & 0xFF) >> 4).isEqualTo(8);
+    }
+
+    @Test
+    void aacAlone_m4a_clean() throws Exception {
+        TestMedia.Aac aac = TestMedia.adtsToRaw(TestMedia.aacAdts(dir, 2));
+        Path out = dir.resolve("aac.m4a");
+        Mp4Fixtures.mux(out, Mp4Fixtures.OPTIONS,
+                List.of(TrackFormat.audio(Codec.AAC, aac.sampleRate(), aac.sampleRate(), aac.channels(), aac.asc())),
+                Feed.interleave(aac.frames()));
+        Map<String, String> as = Tools.stream(Tools.assertDecodesCleanly(out), "audio");
+        assertThat(as.get("codec_name")).isEqualTo("aac");
+        assertThat(as.get("profile")).isEqualTo("LC");
+        assertThat(Long.parseLong(as.get("nb_read_frames"))).isEqualTo(aac.frames().size());
+        assertThat(MediaTools.probeDuration(out)).isCloseTo(aac.frames().size() * 1024 / 48000.0, within(0.01));
+        // the esds carries the AudioSpecificConfig as DecoderSpecificInfo (tag 5), byte for byte
+        byte[] esds = Mp4Reader.configBox(out, "esds");
+        assertThat(indexOf(esds, new byte[] {5, 2, aac.asc()[0], aac.asc()[1]})).isPositive();
+        assertMoovFirst(out);
+    }
+
+    @Test
+    void opusAlone_dOpsAndPreSkipEdit_clean() throws Exception {
+        TestMedia.Opus opus = TestMedia.opusPackets(TestMedia.opusOgg(dir, 2, 1));
+        Path out = dir.resolve("opus.m4a");
+        Mp4Fixtures.mux(out, Mp4Fixtures.OPTIONS, List.of(TrackFormat.audio(Codec.OPUS, 48000, 48000, 1, opus.head())),
+                Feed.interleave(opus.packets()));
+        Map<String, String> as = Tools.stream(Tools.assertDecodesCleanly(out), "audio");
+        assertThat(as.get("codec_name")).isEqualTo("opus");
+        assertThat(as.get("channels")).isEqualTo("1");
+        assertThat(Long.parseLong(as.get("nb_read_frames"))).isEqualTo(opus.packets().size());
+        // dOps: version 0, 1 channel, pre-skip and input rate big-endian (OpusHead has them little-endian)
+        byte[] dOps = Mp4Reader.configBox(out, "dOps");
+        int preSkip = OpusPackets.preSkip(opus.head());
+        assertThat(dOps).startsWith(0, 1, (byte) (preSkip >> 8), (byte) preSkip);
+        assertThat(Mp4Reader.read(out).track("soun").edits()).hasSize(1);
+        assertThat(Mp4Reader.read(out).track("soun").edits().get(0).mediaTime()).isEqualTo(preSkip);
+        assertMoovFirst(out);
+    }
+
+    @Test
+    void g711_ulawAndAlaw_decode() throws Exception {
+        List<TestMedia.Frame> mu = TestMedia.pcmFrames(TestMedia.mulaw(dir, 2), 160, 8000);
+        Path out = dir.resolve("pcmu.m4a");
+        Mp4Fixtures.mux(out, Mp4Fixtures.OPTIONS, List.of(TrackFormat.audio(Codec.PCMU, 8000, 8000, 1, null)),
+                Feed.interleave(mu));
+        Map<String, String> as = Tools.stream(Tools.assertDecodesCleanly(out), "audio");
+        assertThat(as.get("codec_name")).isEqualTo("pcm_mulaw");
+        assertThat(as.get("sample_rate")).isEqualTo("8000");
+        assertThat(MediaTools.probeDuration(out)).isCloseTo(2.0, within(0.02));
+
+        Path in = TestMedia.ffmpeg(dir, "in.alaw", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=8000",
+                "-t", "1", "-c:a", "pcm_alaw", "-f", "alaw");
+        Path outA = dir.resolve("pcma.m4a");
+        Mp4Fixtures.mux(outA, Mp4Fixtures.OPTIONS, List.of(TrackFormat.audio(Codec.PCMA, 8000, 8000, 1, null)),
+                Feed.interleave(TestMedia.pcmFrames(in, 160, 8000)));
+        assertThat(Tools.stream(Tools.assertDecodesCleanly(outA), "audio").get("codec_name")).isEqualTo("pcm_alaw");
+        assertThat(MediaTools.probeDuration(outA)).isCloseTo(1.0, within(0.02));
+    }
+
+    @Test
+    void fragmentedMp4_plainFmp4File_clean() throws Exception {
+        Mp4Fixtures.Video v = Mp4Fixtures.h264(dir, 3, 30, 30);
+        TestMedia.Opus opus = TestMedia.opusPackets(TestMedia.opusOgg(dir, 3, 2));
+        List<TrackFormat> formats = List.of(v.format(), TrackFormat.audio(Codec.OPUS, 48000, 48000, 2, opus.head()));
+        Path out = dir.resolve("frag.mp4");
+        try (io.capstan.mux.testing.FileOutput o = new io.capstan.mux.testing.FileOutput(out)) {
+            io.capstan.mux.Muxer m = new FragmentedMp4MuxerFactory(Mp4Fixtures.OPTIONS).create(o);
+            for (TrackFormat f : formats) {
+                m.addTrack(f);
+            }
+            Feed.write(m, Feed.interleave(v.frames(), opus.packets()), Mp4Fixtures.clocks(formats));
+            m.close();
+        }
+        Feed.keep(out);
+        Mp4Reader.Movie movie = Mp4Reader.read(out);
+        assertThat(movie.fragmented()).isTrue();
+        assertThat(movie.topLevel()).startsWith("ftyp", "moov", "moof", "mdat").doesNotContain("free");
+        assertThat(movie.track("vide").samples()).hasSize(90);
+        Map<String, String> vs = Tools.stream(Tools.assertDecodesCleanly(out), "video");
+        assertThat(vs.get("nb_read_frames")).isEqualTo("90");
+        assertThat(MediaTools.probeDuration(out)).isCloseTo(3.0, within(0.05));
+    }
+
+    static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int k = 0; k < needle.length; k++) {
+                if (hay[i + k] != needle[k]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
 }
