@@ -9,6 +9,7 @@ import io.capstan.mux.common.OutputWriter;
 import io.capstan.storage.SeekableOutput;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -34,8 +35,8 @@ import java.util.Objects;
  * moof   fragment 2 ...                   free ...
  * mdat                                    mdat
  * </pre>
- * A fragment is cut as soon as a frame comes {@link Options#fragmentMillis()} (1 s) or more after the fragment's
- * first sample, whatever the frame type: senders that send a keyframe every 100 s still get a fragment every
+ * Fragments are cut on a fixed grid of {@link Options#fragmentMillis()} (1 s) from the first sample, at the
+ * first frame at or after each grid point, whatever the frame type: senders that send a keyframe every 100 s still get a fragment every
  * second (a fragment may start with a non-sync sample). Each fragment's moof is written as {@code free} and
  * retyped {@code moof} only after its mdat is complete, so a process killed at any moment leaves a file that
  * players read up to its last complete fragment, without errors. {@link Mp4Recovery} makes such a file a
@@ -120,11 +121,13 @@ public final class Mp4Muxer implements Muxer {
     private final List<Track> tracks = new ArrayList<>();
     private final FragmentWriter fragments = new FragmentWriter();
     private final List<byte[]> pendingBoxes = new ArrayList<>();
+    private final ByteBuffer moofType = ByteBuffer.wrap(FragmentWriter.MOOF_TYPE.clone());
 
     private boolean headerWritten;
     private boolean closed;
     private IOException failure;
-    private long fragmentStartPts = Long.MIN_VALUE;
+    /** When the open fragment is cut: the first frame at or after this pts starts the next one. */
+    private long fragmentDeadline = Long.MIN_VALUE;
     private long stagedBytes;
     private long frames;
     private long droppedBeforeKeyframe;
@@ -195,8 +198,11 @@ public final class Mp4Muxer implements Muxer {
         }
         long pts = frame.ptsMicros();
         try {
-            if (fragmentStartPts != Long.MIN_VALUE
-                    && (pts - fragmentStartPts >= fragmentMicros || stagedBytes >= MAX_FRAGMENT_BYTES)) {
+            if (fragmentDeadline != Long.MIN_VALUE && pts >= fragmentDeadline) {
+                emitFragment();
+                // fragments on a fixed grid (first sample + n seconds), skipping what a pause left behind
+                fragmentDeadline += (Math.floorDiv(pts - fragmentDeadline, fragmentMicros) + 1) * fragmentMicros;
+            } else if (stagedBytes >= MAX_FRAGMENT_BYTES) {
                 emitFragment();
             }
             if (t.holding) {
@@ -214,8 +220,8 @@ public final class Mp4Muxer implements Muxer {
     }
 
     private void stage(Track t, long duration) {
-        if (fragmentStartPts == Long.MIN_VALUE) {
-            fragmentStartPts = t.heldPts;
+        if (fragmentDeadline == Long.MIN_VALUE) {
+            fragmentDeadline = t.heldPts + fragmentMicros;
         }
         stagedBytes += t.heldSize;
         t.stageHeld(duration);
@@ -242,12 +248,20 @@ public final class Mp4Muxer implements Muxer {
         pendingBoxes.clear();
         long moofPos = fragments.write(out, tracks, progressive);
         if (progressive) {
-            // the mdat is complete in the file: now the fragment may become visible (patch drains first)
-            out.patch(moofPos + 4, FragmentWriter.MOOF_TYPE, 0, 4);
+            // the mdat is complete in the file: now the fragment may become visible
+            out.drain();
+            long end = seekable.position();
+            seekable.position(moofPos + 4);   // the output started empty: logical positions are file positions
+            moofType.clear();
+            while (moofType.hasRemaining()) {
+                if (seekable.write(moofType) < 0) {
+                    throw new IOException("output refused to write");
+                }
+            }
+            seekable.position(end);
         } else {
             out.drain();
         }
-        fragmentStartPts = Long.MIN_VALUE;
         stagedBytes = 0;
     }
 
