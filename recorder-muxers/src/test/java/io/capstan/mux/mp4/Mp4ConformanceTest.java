@@ -60,6 +60,17 @@ class Mp4ConformanceTest {
         assertThat(MediaTools.probeDuration(out)).isCloseTo(3.0, within(0.05));
         Tools.assertMonotonicPackets(out, 2);
         assertMoovFirst(out);
+        // isoparser's avcC is the AVCDecoderConfigurationRecord byte for byte
+        assertThat(Mp4Reader.configBox(out, "avcC")).isEqualTo(v.format().codecPrivate());
+        // ISO/IEC 14496-12 8.3.2: tkhd version 0, flags 3 (enabled, in movie), track_ID 1; 8.2.2 mvhd timescale
+        byte[] tkhd = Mp4Reader.configBox(out, "tkhd");
+        assertThat(tkhd).startsWith(0, 0, 0, 3);
+        assertThat(java.nio.ByteBuffer.wrap(tkhd, 12, 4).getInt()).isEqualTo(1);
+        assertThat(java.nio.ByteBuffer.wrap(tkhd, 76, 8).getLong()).isEqualTo((320L << 48) | (240L << 16));
+        Mp4Reader.Movie movie = Mp4Reader.read(out);
+        assertThat(movie.timescale()).isEqualTo(1000);
+        assertThat(movie.track("vide").timescale()).isEqualTo(90000);
+        assertThat(movie.track("soun").timescale()).isEqualTo(48000);
     }
 
     @Test
@@ -104,8 +115,11 @@ class Mp4ConformanceTest {
 
     @Test
     void h265_hvc1_clean() throws Exception {
-        Map<String, String> vs = videoOnly("h265.mp4", Mp4Fixtures.h265(dir, 2, 30, 30), 60, 2.0);
+        Mp4Fixtures.Video v = Mp4Fixtures.h265(dir, 2, 30, 30);
+        Map<String, String> vs = videoOnly("h265.mp4", v, 60, 2.0);
         assertThat(vs.get("codec_name")).isEqualTo("hevc");
+        // isoparser re-serializes the HEVCDecoderConfigurationRecord it parsed: byte for byte the input
+        assertThat(Mp4Reader.configBox(dir.resolve("h265.mp4"), "hvcC")).isEqualTo(v.format().codecPrivate());
         assertThat(vs.get("codec_tag_string")).isEqualTo("hvc1");
     }
 
@@ -214,6 +228,39 @@ class Mp4ConformanceTest {
         Map<String, String> vs = Tools.stream(Tools.assertDecodesCleanly(out), "video");
         assertThat(vs.get("nb_read_frames")).isEqualTo("90");
         assertThat(MediaTools.probeDuration(out)).isCloseTo(3.0, within(0.05));
+    }
+
+    @Test
+    void h264ResolutionChange_carriedInOneFile_decodesBothSizes() throws Exception {
+        Mp4Fixtures.Video small = Mp4Fixtures.h264(dir, 2, 30, 30);
+        Path bigIn = TestMedia.ffmpeg(dir, "in_big.h264", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30",
+                "-t", "2", "-c:v", "libx264", "-preset", "ultrafast", "-bf", "0", "-g", "30", "-pix_fmt", "yuv420p",
+                "-x264-params", "aud=1", "-bsf:v", "h264_mp4toannexb", "-f", "h264");
+        TestMedia.H264 big = TestMedia.annexBToAvcc(bigIn, 30);
+        Path out = dir.resolve("resolution_change.mp4");
+        try (io.capstan.mux.testing.FileOutput o = new io.capstan.mux.testing.FileOutput(out)) {
+            Mp4Muxer m = Mp4Muxer.progressive(o, Mp4Fixtures.OPTIONS);
+            m.addTrack(small.format());
+            Feed.write(m, Feed.interleave(small.frames()), 90000);
+            assertThat(m.formatChanged(0, TrackFormat.video(Codec.H264, 640, 360, big.avcC()))).isTrue();
+            List<TestMedia.Frame> later = big.frames().stream()
+                    .map(f -> new TestMedia.Frame(f.data(), f.ptsMicros() + 2_000_000, f.key())).toList();
+            Feed.write(m, Feed.interleave(later), 90000);
+            m.close();
+        }
+        Feed.keep(out);
+        Map<String, String> vs = Tools.stream(Tools.assertDecodesCleanly(out), "video");
+        assertThat(vs.get("nb_read_frames")).isEqualTo("120");
+        assertThat(vs.get("codec_tag_string")).isEqualTo("avc3");
+        MediaTools.Run frames = MediaTools.run(List.of("ffprobe", "-v", "error", "-select_streams", "v",
+                "-show_entries", "frame=width,height", "-of", "csv=p=0", out.toString()));
+        List<String> sizes = frames.stdout().lines().filter(l -> !l.isBlank()).map(l -> l.replaceAll(",+$", ""))
+                .toList();
+        assertThat(sizes).hasSize(120);
+        assertThat(sizes.subList(0, 60)).containsOnly("320,240");
+        assertThat(sizes.subList(60, 120)).containsOnly("640,360");
+        assertThat(Mp4Reader.read(out).track("vide").width()).isEqualTo(640);
+        assertMoovFirst(out);
     }
 
     static int indexOf(byte[] hay, byte[] needle) {
