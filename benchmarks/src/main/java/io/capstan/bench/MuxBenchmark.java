@@ -5,6 +5,8 @@ import io.capstan.media.EncodedFrame;
 import io.capstan.media.TrackFormat;
 import io.capstan.mux.Muxer;
 import io.capstan.mux.ivf.IvfMuxerFactory;
+import io.capstan.mux.mp4.FragmentedMp4MuxerFactory;
+import io.capstan.mux.mp4.Mp4MuxerFactory;
 import io.capstan.mux.ogg.OggOpusMuxerFactory;
 import io.capstan.mux.webm.MatroskaMuxerFactory;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -27,7 +29,12 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code ivf}: VP8 at 30 fps, a 20 KB keyframe every 30 frames, 5 KB interframes;</li>
  *   <li>{@code ogg}: Opus, 20 ms packets (TOC 0x78: hybrid fullband 20 ms, code 0) of 120 bytes;</li>
  *   <li>{@code webm}: both tracks in one WebM file, interleaved by pts as the session does (video 30 fps, audio
- *       50 packets/s), so a cluster starts at every video keyframe.</li>
+ *       50 packets/s), so a cluster starts at every video keyframe;</li>
+ *   <li>{@code mp4}: the same two tracks as H.264 (the same frame bytes; the muxer does not parse them) + Opus in
+ *       a crash-safe progressive MP4 (a fragment per second, its moof retyped once its mdat is written). The
+ *       iteration ends with {@code flush()}, not {@code close()}: finalizing reads the fragments back, which a
+ *       discarding output cannot do; {@link Mp4FinalizeBenchmark} measures it on a real file;</li>
+ *   <li>{@code fmp4}: the same as a plain fragmented MP4 (append-only), closed normally.</li>
  * </ul>
  * The muxer stays open for a whole iteration (opened, headers written and one frame per track written in the
  * iteration's setup; closed in its teardown), so the measurement is steady-state writing, pts advancing.
@@ -41,7 +48,7 @@ public class MuxBenchmark {
     static final long AUDIO_INTERVAL_US = 20_000;
     static final int GOP = 30;
 
-    @Param({"ivf", "ogg", "webm"})
+    @Param({"ivf", "ogg", "webm", "mp4", "fmp4"})
     public String container;
 
     private EncodedFrame keyframe;
@@ -107,6 +114,13 @@ public class MuxBenchmark {
                 videoTrack = muxer.addTrack(video);
                 audioTrack = muxer.addTrack(opus);
             }
+            case "mp4", "fmp4" -> {
+                TrackFormat h264 = TrackFormat.video(Codec.H264, 640, 480, Mp4FinalizeBenchmark.AVCC);
+                muxer = container.equals("mp4") ? new Mp4MuxerFactory().create(output)
+                        : new FragmentedMp4MuxerFactory().create(output);
+                videoTrack = muxer.addTrack(h264);
+                audioTrack = muxer.addTrack(opus);
+            }
             default -> throw new IllegalArgumentException(container);
         }
         // headers go out with the first frame of each track: keep that out of the measurement
@@ -133,20 +147,24 @@ public class MuxBenchmark {
 
     private void writeVideo() throws IOException {
         EncodedFrame f = videoFrames % GOP == 0 ? keyframe : interframe;
-        f.ptsMicros(videoFrames * VIDEO_INTERVAL_US);
+        f.ptsMicros(videoFrames * VIDEO_INTERVAL_US).rtpTimestamp(videoFrames * 3000);
         muxer.write(videoTrack, f);
         videoFrames++;
     }
 
     private void writeAudio() throws IOException {
-        audio.ptsMicros(audioFrames * AUDIO_INTERVAL_US);
+        audio.ptsMicros(audioFrames * AUDIO_INTERVAL_US).rtpTimestamp(audioFrames * 960);
         muxer.write(audioTrack, audio);
         audioFrames++;
     }
 
     @TearDown(Level.Iteration)
     public void close() throws IOException {
-        muxer.close();
+        if (container.equals("mp4")) {
+            muxer.flush(); // see the class comment: finalization is Mp4FinalizeBenchmark's
+        } else {
+            muxer.close();
+        }
         if (muxer.framesWritten() != videoFrames + audioFrames) {
             throw new IllegalStateException(container + ": wrote " + muxer.framesWritten() + " of "
                     + (videoFrames + audioFrames) + " frames");

@@ -242,10 +242,7 @@ public final class Mp4Muxer implements Muxer {
             return;
         }
         writeHeaderOnce();
-        for (byte[] box : pendingBoxes) {
-            out.write(box, 0, box.length);
-        }
-        pendingBoxes.clear();
+        writePendingBoxes();
         long moofPos = fragments.write(out, tracks, progressive);
         if (progressive) {
             // the mdat is complete in the file: now the fragment may become visible
@@ -263,6 +260,18 @@ public final class Mp4Muxer implements Muxer {
             out.drain();
         }
         stagedBytes = 0;
+    }
+
+    /** Format-change boxes go between fragments (indexed loop: no iterator per fragment). */
+    private void writePendingBoxes() throws IOException {
+        if (pendingBoxes.isEmpty()) {
+            return;
+        }
+        for (int i = 0; i < pendingBoxes.size(); i++) {
+            byte[] box = pendingBoxes.get(i);
+            out.write(box, 0, box.length);
+        }
+        pendingBoxes.clear();
     }
 
     private void writeHeaderOnce() throws IOException {
@@ -399,10 +408,7 @@ public final class Mp4Muxer implements Muxer {
             }
             emitFragment();
             writeHeaderOnce();
-            for (byte[] box : pendingBoxes) {
-                out.write(box, 0, box.length);
-            }
-            pendingBoxes.clear();
+            writePendingBoxes();
             out.drain();
             if (progressive) {
                 finalized = Mp4Finalizer.finalizeFile(seekable, options.clock(), false);
