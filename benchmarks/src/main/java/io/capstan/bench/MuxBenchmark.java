@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  *       a crash-safe progressive MP4 (a fragment per second, its moof retyped once its mdat is written). The
  *       iteration ends with {@code flush()}, not {@code close()}: finalizing reads the fragments back, which a
  *       discarding output cannot do; {@link Mp4FinalizeBenchmark} measures it on a real file;</li>
- *   <li>{@code fmp4}: the same as a plain fragmented MP4 (append-only), closed normally.</li>
+ *   <li>{@code fmp4}: the same as a plain fragmented MP4, closed normally (moofs made visible by the same 4-byte patch, no finalization).</li>
  * </ul>
  * The muxer stays open for a whole iteration (opened, headers written and one frame per track written in the
  * iteration's setup; closed in its teardown), so the measurement is steady-state writing, pts advancing.

@@ -5,15 +5,18 @@ import io.capstan.mux.Container;
 import io.capstan.mux.Muxer;
 import io.capstan.mux.MuxerFactory;
 
-import java.nio.channels.WritableByteChannel;
+import io.capstan.storage.SeekableOutput;
 import java.util.List;
 import java.util.Objects;
 
 /**
  * Makes fragmented MP4 writers ({@link Container#FMP4}): ftyp + init moov, then a moof + mdat per second of media,
- * strictly appended (a streaming output is enough), never rewritten. Same codecs as {@link Mp4MuxerFactory}.
+ * never rewritten and not finalized. Seekable only for crash safety: each moof is written typed {@code free} and
+ * retyped {@code moof} (a 4-byte patch) once its mdat is complete, so a file left by a killed process plays
+ * without errors up to its last fragment. Same codecs as {@link Mp4MuxerFactory}. ({@code Mp4Muxer.fragmented}
+ * also writes to a plain channel, strictly append-only, e.g. for segment objects.)
  */
-public final class FragmentedMp4MuxerFactory implements MuxerFactory.Streaming {
+public final class FragmentedMp4MuxerFactory implements MuxerFactory.Seekable {
 
     private final Mp4Muxer.Options options;
 
@@ -42,7 +45,7 @@ public final class FragmentedMp4MuxerFactory implements MuxerFactory.Streaming {
     }
 
     @Override
-    public Muxer create(WritableByteChannel out) {
+    public Muxer create(SeekableOutput out) {
         return Mp4Muxer.fragmented(out, options);
     }
 }

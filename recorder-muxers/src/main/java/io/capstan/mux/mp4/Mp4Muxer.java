@@ -116,6 +116,8 @@ public final class Mp4Muxer implements Muxer {
     private final OutputWriter out;
     private final SeekableOutput seekable;
     private final boolean progressive;
+    /** Moofs are written typed free and retyped once their mdat is out (needs a seekable output). */
+    private final boolean placeholders;
     private final Options options;
     private final long fragmentMicros;
     private final List<Track> tracks = new ArrayList<>();
@@ -137,6 +139,7 @@ public final class Mp4Muxer implements Muxer {
         this.out = new OutputWriter(channel, OutputWriter.DEFAULT_BUFFER);
         this.seekable = seekable;
         this.progressive = progressive;
+        this.placeholders = seekable != null;
         this.options = Objects.requireNonNull(options, "options");
         this.fragmentMicros = options.fragmentMillis() * 1000;
     }
@@ -154,9 +157,23 @@ public final class Mp4Muxer implements Muxer {
         return new Mp4Muxer(out, out, true, options);
     }
 
-    /** A fragmented MP4 writer, append-only: init segment then fragments, nothing rewritten. */
+    /**
+     * A fragmented MP4 writer: init segment then fragments, nothing rewritten on close. Given an empty
+     * {@link SeekableOutput}, each moof is made visible only once its mdat is written (as in progressive mode), so
+     * a file cut anywhere plays cleanly; on a plain channel it is strictly append-only, and a file cut inside a
+     * fragment's mdat makes readers report the missing samples.
+     */
     public static Mp4Muxer fragmented(WritableByteChannel out, Options options) {
-        return new Mp4Muxer(Objects.requireNonNull(out, "out"), null, false, options);
+        Objects.requireNonNull(out, "out");
+        SeekableOutput seekable = null;
+        if (out instanceof SeekableOutput s) {
+            try {
+                seekable = s.position() == 0 && s.size() == 0 ? s : null;
+            } catch (IOException e) {
+                seekable = null;
+            }
+        }
+        return new Mp4Muxer(out, seekable, false, options);
     }
 
     @Override
@@ -243,8 +260,8 @@ public final class Mp4Muxer implements Muxer {
         }
         writeHeaderOnce();
         writePendingBoxes();
-        long moofPos = fragments.write(out, tracks, progressive);
-        if (progressive) {
+        long moofPos = fragments.write(out, tracks, placeholders);
+        if (placeholders) {
             // the mdat is complete in the file: now the fragment may become visible
             out.drain();
             long end = seekable.position();

@@ -167,6 +167,43 @@ class Mp4CrashSafetyTest {
         }
     }
 
+    @Test
+    void fragmentedMp4_killedAnywhere_decodesCleanlyUpToLastFragment() throws Exception {
+        Mp4Fixtures.Video v = Mp4Fixtures.h264(dir, 5, 30, 1000);
+        TestMedia.Aac aac = TestMedia.adtsToRaw(TestMedia.aacAdts(dir, 5));
+        List<TrackFormat> formats = List.of(v.format(),
+                TrackFormat.audio(Codec.AAC, aac.sampleRate(), aac.sampleRate(), aac.channels(), aac.asc()));
+        JournalingOutput journal = new JournalingOutput();
+        io.capstan.mux.Muxer m = new FragmentedMp4MuxerFactory(Mp4Fixtures.OPTIONS).create(journal);
+        for (TrackFormat f : formats) {
+            m.addTrack(f);
+        }
+        Feed.write(m, Feed.interleave(v.frames(), aac.frames()), Mp4Fixtures.clocks(formats));
+        m.close();
+        byte[] full = journal.bytes();
+        List<long[]> ends = fragmentEnds(full);
+        assertThat(ends).hasSizeGreaterThanOrEqualTo(5);
+        Random rnd = new Random(7);
+        for (int i = 0; i < 8; i++) {
+            long kill = fragmentStart(full) + (long) (rnd.nextDouble() * (journal.bytesWritten() - fragmentStart(full)));
+            byte[] state = journal.stateAfter(kill);
+            long[] last = {0, 0, 0};
+            for (long[] e : ends) {
+                if (e[0] <= state.length) {
+                    last = e;
+                }
+            }
+            if (last[1] == 0) {
+                continue;
+            }
+            Path f = dir.resolve("fmp4_killed_" + kill + ".mp4");
+            Files.write(f, state);
+            assertThat(MediaTools.decodeErrors(f)).as("fMP4 killed at " + kill).isEmpty();
+            Map<String, String> vs = Tools.stream(MediaTools.probeStreams(f), "video");
+            assertThat(Long.parseLong(vs.get("nb_read_frames"))).isEqualTo(last[1]);
+        }
+    }
+
     private static long prevEnd(List<long[]> ends, long[] e) {
         int i = ends.indexOf(e);
         return i == 0 ? 0 : ends.get(i - 1)[0];
