@@ -217,10 +217,9 @@ public final class SegmentedMp4Muxer implements Muxer {
         }
         long pts = frame.ptsMicros();
         try {
-            if (s.segmentStartPts != Long.MIN_VALUE && endsSegment(s, t, key, pts)) {
-                emitSegment(s);
-            }
+            boolean cut = s.segmentStartPts != Long.MIN_VALUE && endsSegment(s, t, key, pts);
             if (t.holding) {
+                // the held frame (the one before this) now has its duration and ends the current segment
                 long d = frame.rtpTimestamp() - t.heldRtp;
                 if (d <= 0 || d > Integer.MAX_VALUE) {
                     d = Math.max(1, t.ticks(pts) - t.ticks(t.heldPts));
@@ -229,6 +228,9 @@ public final class SegmentedMp4Muxer implements Muxer {
             } else if (!t.started) {
                 t.started = true;
                 t.decodeTime = t.ticks(Math.max(0, pts));
+            }
+            if (cut) {
+                emitSegment(s); // this frame (a keyframe, for video) starts the next segment
             }
             t.hold(frame.array(), 0, frame.length(), frame.rtpTimestamp(), pts, key);
             if (s.segmentStartPts == Long.MIN_VALUE) {
