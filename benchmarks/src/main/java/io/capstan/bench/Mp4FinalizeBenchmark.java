@@ -3,6 +3,7 @@ package io.capstan.bench;
 import io.capstan.media.Codec;
 import io.capstan.media.EncodedFrame;
 import io.capstan.media.TrackFormat;
+import io.capstan.mux.common.FileChannelOutput;
 import io.capstan.mux.mp4.Mp4Muxer;
 import io.capstan.mux.mp4.Mp4Recovery;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -52,7 +53,7 @@ public class Mp4FinalizeBenchmark {
     public String mode;
 
     private Path file;
-    private Mp4FileOutput out;
+    private FileChannelOutput out;
     private Mp4Muxer muxer;
     private long expectedSamples;
     private static boolean reported;
@@ -60,7 +61,7 @@ public class Mp4FinalizeBenchmark {
     @Setup(Level.Iteration)
     public void recordOneHour() throws IOException {
         file = Files.createTempFile("capstan-mp4-hour", ".mp4");
-        out = new Mp4FileOutput(file, true);
+        out = FileChannelOutput.create(file);
         muxer = Mp4Muxer.progressive(out, Mp4Muxer.Options.DEFAULT);
         int v = muxer.addTrack(TrackFormat.video(Codec.H264, 1280, 720, AVCC));
         int a = muxer.addTrack(TrackFormat.audio(Codec.OPUS, 48000, 48000, 2, null));
@@ -122,7 +123,7 @@ public class Mp4FinalizeBenchmark {
             muxer.close();
             return muxer.finalizeResult().samples();
         }
-        try (Mp4FileOutput f = new Mp4FileOutput(file, false)) {
+        try (FileChannelOutput f = FileChannelOutput.open(file)) {
             return Mp4Recovery.recover(f).samples();
         }
     }

@@ -1,6 +1,5 @@
 package io.capstan.mux.mp4;
 
-import io.capstan.media.Codec;
 import io.capstan.media.EncodedFrame;
 import io.capstan.media.TrackFormat;
 import io.capstan.mux.Muxer;
@@ -198,21 +197,11 @@ public final class Mp4Muxer implements Muxer {
             throw new IllegalArgumentException("unknown track " + track);
         }
         Track t = tracks.get(track);
-        boolean key = !t.video || frame.keyframe();
-        if (t.video && !t.seenKeyframe) {
-            if (!key) {
-                droppedBeforeKeyframe++;
-                return;
-            }
-            t.seenKeyframe = true;
-            if (t.codec == Codec.VP9 && t.vp9 == null) {
-                t.vp9 = Vp9Header.parse(frame.array(), 0, frame.length());
-                if (t.vp9 != null && (t.width == 0 || t.height == 0)) {
-                    t.width = t.vp9.width();
-                    t.height = t.vp9.height();
-                }
-            }
+        if (!t.admit(frame)) {
+            droppedBeforeKeyframe++;
+            return;
         }
+        boolean key = !t.video || frame.keyframe();
         long pts = frame.ptsMicros();
         try {
             if (fragmentDeadline != Long.MIN_VALUE && pts >= fragmentDeadline) {
@@ -223,7 +212,7 @@ public final class Mp4Muxer implements Muxer {
                 emitFragment();
             }
             if (t.holding) {
-                stage(t, sampleDuration(t, frame));
+                stage(t, t.heldDurationUntil(frame));
             } else if (!t.started) {
                 t.started = true;
                 t.decodeTime = t.ticks(Math.max(0, pts));
@@ -242,16 +231,6 @@ public final class Mp4Muxer implements Muxer {
         }
         stagedBytes += t.heldSize;
         t.stageHeld(duration);
-    }
-
-    /** The held frame's duration: RTP timestamp difference, else the pts difference, at least one tick. */
-    private static long sampleDuration(Track t, EncodedFrame next) {
-        long d = next.rtpTimestamp() - t.heldRtp;
-        if (d > 0 && d <= Integer.MAX_VALUE) {
-            return d;
-        }
-        long p = t.ticks(next.ptsMicros()) - t.ticks(t.heldPts);
-        return p > 0 && p <= Integer.MAX_VALUE ? p : 1;
     }
 
     private void emitFragment() throws IOException {

@@ -1,12 +1,10 @@
 package io.capstan.mux.mp4;
 
+import io.capstan.mux.common.FileChannelOutput;
 import io.capstan.storage.SeekableOutput;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.InstantSource;
 import java.util.Objects;
 
@@ -52,58 +50,8 @@ public final class Mp4Recovery {
 
     /** Recovers a file on disk in place. */
     public static Result recover(Path path) throws IOException {
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            return recover(new ChannelOutput(ch));
-        }
-    }
-
-    /** A {@link SeekableOutput} over a file channel. */
-    private record ChannelOutput(FileChannel ch) implements SeekableOutput {
-        @Override
-        public long position() throws IOException {
-            return ch.position();
-        }
-
-        @Override
-        public SeekableOutput position(long p) throws IOException {
-            if (p > ch.size()) {
-                throw new IOException("position " + p + " past the end " + ch.size());
-            }
-            ch.position(p);
-            return this;
-        }
-
-        @Override
-        public long size() throws IOException {
-            return ch.size();
-        }
-
-        @Override
-        public int read(ByteBuffer dst, long position) throws IOException {
-            return ch.read(dst, position);
-        }
-
-        @Override
-        public void truncate(long size) throws IOException {
-            ch.truncate(size);
-            if (ch.position() > size) {
-                ch.position(size);
-            }
-        }
-
-        @Override
-        public int write(ByteBuffer src) throws IOException {
-            return ch.write(src);
-        }
-
-        @Override
-        public boolean isOpen() {
-            return ch.isOpen();
-        }
-
-        @Override
-        public void close() throws IOException {
-            ch.close();
+        try (FileChannelOutput out = FileChannelOutput.open(path)) {
+            return recover(out);
         }
     }
 }

@@ -200,31 +200,17 @@ public final class SegmentedMp4Muxer implements Muxer {
         checkWritable();
         Track t = tracks.get(Objects.checkIndex(track, tracks.size()));
         Stream s = streamOf.get(track);
-        boolean key = !t.video || frame.keyframe();
-        if (t.video && !t.seenKeyframe) {
-            if (!key) {
-                droppedBeforeKeyframe++;
-                return;
-            }
-            t.seenKeyframe = true;
-            if (t.codec == Codec.VP9 && t.vp9 == null) {
-                t.vp9 = Vp9Header.parse(frame.array(), 0, frame.length());
-                if (t.vp9 != null && (t.width == 0 || t.height == 0)) {
-                    t.width = t.vp9.width();
-                    t.height = t.vp9.height();
-                }
-            }
+        if (!t.admit(frame)) {
+            droppedBeforeKeyframe++;
+            return;
         }
+        boolean key = !t.video || frame.keyframe();
         long pts = frame.ptsMicros();
         try {
             boolean cut = s.segmentStartPts != Long.MIN_VALUE && endsSegment(s, t, key, pts);
             if (t.holding) {
                 // the held frame (the one before this) now has its duration and ends the current segment
-                long d = frame.rtpTimestamp() - t.heldRtp;
-                if (d <= 0 || d > Integer.MAX_VALUE) {
-                    d = Math.max(1, t.ticks(pts) - t.ticks(t.heldPts));
-                }
-                stage(s, t, d);
+                stage(s, t, t.heldDurationUntil(frame));
             } else if (!t.started) {
                 t.started = true;
                 t.decodeTime = t.ticks(Math.max(0, pts));

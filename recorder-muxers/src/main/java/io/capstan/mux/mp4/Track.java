@@ -1,6 +1,7 @@
 package io.capstan.mux.mp4;
 
 import io.capstan.media.Codec;
+import io.capstan.media.EncodedFrame;
 import io.capstan.media.TrackFormat;
 import io.capstan.mux.common.OpusPackets;
 
@@ -65,6 +66,38 @@ final class Track {
         this.format = format;
         this.width = format.width();
         this.height = format.height();
+    }
+
+    /**
+     * Whether a frame may be written: a video track waits for its first keyframe (a player could not decode what
+     * comes before). The first VP9 keyframe's header gives the vpcC fields and, when unknown, the picture size.
+     */
+    boolean admit(EncodedFrame frame) {
+        if (!video || seenKeyframe) {
+            return true;
+        }
+        if (!frame.keyframe()) {
+            return false;
+        }
+        seenKeyframe = true;
+        if (codec == Codec.VP9 && vp9 == null) {
+            vp9 = Vp9Header.parse(frame.array(), 0, frame.length());
+            if (vp9 != null && (width == 0 || height == 0)) {
+                width = vp9.width();
+                height = vp9.height();
+            }
+        }
+        return true;
+    }
+
+    /** The held frame's duration: RTP timestamp difference to {@code next}, else the pts difference, at least 1. */
+    long heldDurationUntil(EncodedFrame next) {
+        long d = next.rtpTimestamp() - heldRtp;
+        if (d > 0 && d <= Integer.MAX_VALUE) {
+            return d;
+        }
+        long p = ticks(next.ptsMicros()) - ticks(heldPts);
+        return p > 0 && p <= Integer.MAX_VALUE ? p : 1;
     }
 
     /** Copies a frame into the hold slot (after the staged samples). */

@@ -1,5 +1,6 @@
 package io.capstan.mux.standard;
 
+import io.capstan.mux.common.FileChannelOutput;
 import io.capstan.mux.common.Reads;
 import io.capstan.mux.common.Repair;
 import io.capstan.mux.ivf.IvfRecovery;
@@ -9,10 +10,7 @@ import io.capstan.mux.webm.MatroskaRecovery;
 import io.capstan.storage.SeekableOutput;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * Turns a file left by an interrupted recording (the process was killed, the disk filled up) into a finalized
@@ -33,9 +31,9 @@ public final class Recovery {
 
     /** Repairs {@code file} in place. */
     public static Repair recover(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            Repair r = recover(new ChannelOutput(ch));
-            ch.force(true);
+        try (FileChannelOutput out = FileChannelOutput.open(file)) {
+            Repair r = recover(out);
+            out.force();
             return r;
         }
     }
@@ -94,62 +92,5 @@ public final class Recovery {
         }
         f.truncate(whole);
         return new Repair("mpegts", size, whole, "cut " + (size - whole) + " bytes of an incomplete packet");
-    }
-
-    /** A {@link SeekableOutput} over an open file channel. */
-    static final class ChannelOutput implements SeekableOutput {
-        private final FileChannel ch;
-
-        ChannelOutput(FileChannel ch) {
-            this.ch = ch;
-        }
-
-        @Override
-        public long position() throws IOException {
-            return ch.position();
-        }
-
-        @Override
-        public SeekableOutput position(long p) throws IOException {
-            if (p < 0 || p > ch.size()) {
-                throw new IOException("seek to " + p + " outside 0.." + ch.size());
-            }
-            ch.position(p);
-            return this;
-        }
-
-        @Override
-        public long size() throws IOException {
-            return ch.size();
-        }
-
-        @Override
-        public int read(ByteBuffer dst, long pos) throws IOException {
-            return ch.read(dst, pos);
-        }
-
-        @Override
-        public void truncate(long size) throws IOException {
-            ch.truncate(size);
-        }
-
-        @Override
-        public int write(ByteBuffer src) throws IOException {
-            int n = 0;
-            while (src.hasRemaining()) {
-                n += ch.write(src);
-            }
-            return n;
-        }
-
-        @Override
-        public boolean isOpen() {
-            return ch.isOpen();
-        }
-
-        @Override
-        public void close() throws IOException {
-            ch.close();
-        }
     }
 }
