@@ -20,9 +20,9 @@ public final class CodecStrings {
                     : "avc1.42e01f";
             case H265 -> hevc(p);
             case AV1 -> av1(p);
-            // vp-codec-ISOBMFF "Codecs Parameter String": vp09.PP.LL.DD (profile, level, bit depth)
+            // vp-codec-ISOBMFF "Codecs Parameter String": vp09.PP.LL.DD / vp08.PP.LL.DD (profile, level, bit depth)
             case VP9 -> "vp09.00.10.08";
-            case VP8 -> "vp8";
+            case VP8 -> "vp08.00.10.08";
             case OPUS -> "opus";
             // RFC 6381 3.3: mp4a.40.<audioObjectType> from the AudioSpecificConfig (ISO/IEC 14496-3 1.6.2.1)
             case AAC -> p.length >= 1 ? "mp4a.40." + ((p[0] & 0xFF) >> 3) : "mp4a.40.2";

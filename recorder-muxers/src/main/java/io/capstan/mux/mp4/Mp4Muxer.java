@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Writes MP4 (ISO/IEC 14496-12, -14, -15): H.264, H.265, AV1, VP9, Opus, AAC and G.711 tracks.
+ * Writes MP4 (ISO/IEC 14496-12, -14, -15): H.264, H.265, AV1, VP9, VP8, Opus, AAC and G.711 tracks.
  *
  * <h2>Progressive MP4, crash-safe ({@link Mp4MuxerFactory})</h2>
  * While recording the file is a fragmented MP4; {@link #close()} turns it into a progressive, moov-first file
@@ -66,7 +66,7 @@ import java.util.Objects;
  * carried in the same file: the change is recorded in a small {@code uuid} box between fragments and the final
  * moov declares the track as {@code avc3} / {@code hev1} (ISO/IEC 14496-15 5.4.2, 8.4.1: parameter sets may be
  * in-band) with the largest picture size; while recording the sample entry stays {@code avc1}/{@code hvc1}.
- * VP9 carries resolution changes in its keyframes (true). AV1 keeps the file when its av1C is unchanged; other
+ * VP8/VP9 carry resolution changes in their keyframes (true). AV1 keeps the file when its av1C is unchanged; other
  * changes (AV1 sequence header, audio configuration) return false, so the session starts a new file.
  *
  * <h2>Errors</h2>
@@ -180,10 +180,6 @@ public final class Mp4Muxer implements Muxer {
         Objects.requireNonNull(format, "format");
         if (headerWritten || frames > 0) {
             throw new IllegalStateException("addTrack after the first write");
-        }
-        String reason = SampleEntries.rejectReason(format.codec());
-        if (reason != null) {
-            throw new IllegalArgumentException(reason);
         }
         SampleEntries.type(format.codec());
         tracks.add(new Track(tracks.size(), format));
@@ -330,7 +326,7 @@ public final class Mp4Muxer implements Muxer {
                 pendingBoxes.add(FormatChange.box(t.trackId, true, t.width, t.height));
                 return true;
             }
-            case VP9 -> {
+            case VP8, VP9 -> {
                 t.width = Math.max(t.width, format.width());
                 t.height = Math.max(t.height, format.height());
                 pendingBoxes.add(FormatChange.box(t.trackId, false, t.width, t.height));

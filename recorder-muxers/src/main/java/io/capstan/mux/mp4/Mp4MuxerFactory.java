@@ -12,7 +12,7 @@ import java.util.Objects;
 /**
  * Makes crash-safe progressive {@link Mp4Muxer}s for {@link Container#MP4}. Seekable: each fragment is made
  * visible by a 4-byte patch, and close() reads the fragments back and writes the final moov in front of the
- * media. Holds H.264, H.265, AV1, VP9, Opus, AAC and G.711 (ulaw/alaw, QuickTime-registered); not VP8.
+ * media. Holds H.264, H.265, AV1, VP9, VP8 (vp08), Opus, AAC and G.711 (ulaw/alaw, QuickTime-registered).
  */
 public final class Mp4MuxerFactory implements MuxerFactory.Seekable {
 
@@ -39,9 +39,6 @@ public final class Mp4MuxerFactory implements MuxerFactory.Seekable {
     static String reject(String name, List<Codec> codecs) {
         if (codecs.isEmpty()) {
             return name + " needs at least one track";
-        }
-        if (codecs.contains(Codec.VP8)) {
-            return name + " cannot hold VP8 (there is no VP8 mapping for ISO BMFF); use --container webm";
         }
         return null;
     }

@@ -30,6 +30,7 @@ import java.util.List;
  * AV1    av01 + av1C (AV1 Codec ISO Media File Format Binding 2.2, 2.3; av1C = codec private)
  * VP9    vp09 + vpcC (VP Codec ISO Media File Format Binding 2.2; vpcC version 1 from the first keyframe's
  *        uncompressed header, VP9 bitstream 6.2)
+ * VP8    vp08 + vpcC (the same binding; profile = the first keyframe's version, RFC 6386 9.1; 8-bit 4:2:0)
  * Opus   Opus + dOps (Encapsulation of Opus in ISO BMFF 4.3; dOps from the OpusHead, RFC 7845 5.1)
  * AAC    mp4a + esds (ISO/IEC 14496-14 5.6; objectTypeIndication 0x40, DecSpecificInfo = AudioSpecificConfig)
  * G.711  ulaw / alaw: QuickTime-registered sample entry codes (not defined by ISO/IEC 14496), which ffmpeg and
@@ -39,12 +40,6 @@ import java.util.List;
 final class SampleEntries {
 
     private SampleEntries() {
-    }
-
-    /** Why ISO BMFF (this writer) cannot hold {@code codec}, or null. */
-    static String rejectReason(Codec codec) {
-        return codec == Codec.VP8 ? "mp4 cannot hold VP8 (there is no VP8 mapping for ISO BMFF); use --container webm"
-                : null;
     }
 
     /** The 4CC of the sample entry written while recording. */
@@ -58,7 +53,7 @@ final class SampleEntries {
             case AAC -> "mp4a";
             case PCMU -> "ulaw";
             case PCMA -> "alaw";
-            case VP8 -> throw new IllegalArgumentException(rejectReason(codec));
+            case VP8 -> "vp08";
         };
     }
 
@@ -96,6 +91,8 @@ final class SampleEntries {
                 yield visual("av01", width, height, Boxes.Raw.of(b));
             }
             case VP9 -> visual("vp09", width, height, vpcC(vp9 != null ? vp9 : Vp9Header.DEFAULT, width, height));
+            // VP codec binding: vp08 with the same vpcC; profile = the VP8 "version" of the first keyframe
+            case VP8 -> visual("vp08", width, height, vpcC(vp9 != null ? vp9 : Vp9Header.DEFAULT, width, height));
             case OPUS -> {
                 byte[] head = OpusPackets.headFor(f);
                 int channels = OpusPackets.channels(head);
@@ -106,7 +103,6 @@ final class SampleEntries {
                 yield audio("mp4a", Math.max(1, f.channels()), 16, sampleRate(f), esds(priv));
             }
             case PCMU, PCMA -> audio(type(f.codec()), Math.max(1, f.channels()), 8, sampleRate(f), null);
-            case VP8 -> throw new IllegalArgumentException(rejectReason(Codec.VP8));
         };
     }
 

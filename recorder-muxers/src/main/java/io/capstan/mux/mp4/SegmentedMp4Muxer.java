@@ -160,10 +160,6 @@ public final class SegmentedMp4Muxer implements Muxer {
         if (frames > 0) {
             throw new IllegalStateException("addTrack after the first write");
         }
-        String reason = SampleEntries.rejectReason(format.codec());
-        if (reason != null) {
-            throw new IllegalArgumentException(reason);
-        }
         Track t = new Track(tracks.size(), format);
         tracks.add(t);
         Stream s;
@@ -362,7 +358,7 @@ public final class SegmentedMp4Muxer implements Muxer {
     public void flush() {
     }
 
-    /** Carries resolution changes of H.264/H.265 (in-band parameter sets) and VP9; anything else starts anew. */
+    /** Carries resolution changes of H.264/H.265 (in-band parameter sets) and VP8/VP9; anything else starts anew. */
     @Override
     public boolean formatChanged(int track, TrackFormat format) {
         Track t = tracks.get(Objects.checkIndex(track, tracks.size()));
@@ -381,8 +377,11 @@ public final class SegmentedMp4Muxer implements Muxer {
             }
             return true;
         }
-        if (t.codec == Codec.H264 || t.codec == Codec.H265 || t.codec == Codec.VP9) {
-            t.inBandParameterSets = t.codec != Codec.VP9;
+        if (t.codec == Codec.H264 || t.codec == Codec.H265) {
+            t.inBandParameterSets = true;
+            return true;
+        }
+        if (t.codec == Codec.VP9 || t.codec == Codec.VP8) {
             return true;
         }
         return false;

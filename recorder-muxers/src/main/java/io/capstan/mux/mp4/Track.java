@@ -70,7 +70,7 @@ final class Track {
 
     /**
      * Whether a frame may be written: a video track waits for its first keyframe (a player could not decode what
-     * comes before). The first VP9 keyframe's header gives the vpcC fields and, when unknown, the picture size.
+     * comes before). The first VP8/VP9 keyframe's header gives the vpcC fields and, when unknown, the picture size.
      */
     boolean admit(EncodedFrame frame) {
         if (!video || seenKeyframe) {
@@ -80,8 +80,9 @@ final class Track {
             return false;
         }
         seenKeyframe = true;
-        if (codec == Codec.VP9 && vp9 == null) {
-            vp9 = Vp9Header.parse(frame.array(), 0, frame.length());
+        if ((codec == Codec.VP9 || codec == Codec.VP8) && vp9 == null) {
+            vp9 = codec == Codec.VP9 ? Vp9Header.parse(frame.array(), 0, frame.length())
+                    : Vp9Header.parseVp8(frame.array(), 0, frame.length());
             if (vp9 != null && (width == 0 || height == 0)) {
                 width = vp9.width();
                 height = vp9.height();

@@ -1,7 +1,7 @@
 package io.capstan.mux.mp4;
 
 /**
- * What a {@code vpcC} needs from a VP9 keyframe's uncompressed header (VP9 bitstream specification 6.2
+ * What a {@code vpcC} needs from a VP9 keyframe's uncompressed header (or a VP8 keyframe's, {@link #parseVp8}) (VP9 bitstream specification 6.2
  * uncompressed_header, 6.2.2 color_config, 6.2.3 frame_size), mapped to the VP codec binding's fields.
  */
 record Vp9Header(int profile, int bitDepth, int chromaSubsampling, boolean fullRange, int colourPrimaries,
@@ -9,6 +9,22 @@ record Vp9Header(int profile, int bitDepth, int chromaSubsampling, boolean fullR
 
     /** Profile 0, 8 bit, 4:2:0, limited range, unspecified colour (ISO/IEC 23001-8 value 2). */
     static final Vp9Header DEFAULT = new Vp9Header(0, 8, 0, false, 2, 2, 2, 0, 0);
+
+    /**
+     * What a VP8 keyframe gives the same box (RFC 6386 9.1, 19.1): the 3-byte frame tag (key_frame bit 0 = 0,
+     * version in bits 1..3 becomes the vpcC profile), the start code 9d 01 2a and the 14-bit width and height. VP8
+     * is always 8-bit 4:2:0; its colour space bit is only in the compressed header, so colour stays unspecified.
+     */
+    static Vp9Header parseVp8(byte[] b, int off, int len) {
+        if (len < 10 || (b[off] & 1) != 0 || (b[off + 3] & 0xFF) != 0x9d || (b[off + 4] & 0xFF) != 0x01
+                || (b[off + 5] & 0xFF) != 0x2a) {
+            return null;
+        }
+        int version = (b[off] >> 1) & 7;
+        int w = ((b[off + 6] & 0xFF) | (b[off + 7] & 0xFF) << 8) & 0x3FFF;
+        int h = ((b[off + 8] & 0xFF) | (b[off + 9] & 0xFF) << 8) & 0x3FFF;
+        return new Vp9Header(Math.min(version, 3), 8, 0, false, 2, 2, 2, w, h);
+    }
 
     /** Parses a keyframe header, or returns null when the frame is not a keyframe or too short. */
     static Vp9Header parse(byte[] b, int off, int len) {

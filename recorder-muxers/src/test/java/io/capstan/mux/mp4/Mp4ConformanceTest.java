@@ -150,6 +150,19 @@ class Mp4ConformanceTest {
     }
 
     @Test
+    void vp8_vp08_sizeAndProfileFromTheKeyframe_clean() throws Exception {
+        Map<String, String> vs = videoOnly("vp8.mp4", Mp4Fixtures.vp8(dir, 2, 30, 30), 60, 2.0);
+        assertThat(vs.get("codec_name")).isEqualTo("vp8");
+        assertThat(vs.get("codec_tag_string")).isEqualTo("vp08");
+        assertThat(vs.get("width")).isEqualTo("320");
+        assertThat(vs.get("height")).isEqualTo("240");
+        byte[] vpcC = Mp4Reader.configBox(dir.resolve("vp8.mp4"), "vpcC");
+        assertThat(vpcC[0]).isEqualTo((byte) 1);           // version 1
+        assertThat(vpcC[4]).isEqualTo((byte) 0);           // profile = libvpx's VP8 version 0
+        assertThat((vpcC[6] & 0xFF) >> 4).isEqualTo(8);    // bit depth
+    }
+
+    @Test
     void aacAlone_m4a_clean() throws Exception {
         TestMedia.Aac aac = TestMedia.adtsToRaw(TestMedia.aacAdts(dir, 2));
         Path out = dir.resolve("aac.m4a");

@@ -82,6 +82,12 @@ final class Mp4Fixtures {
                 Mp4Reader.frames(mp4, "vide"));
     }
 
+    /** VP8 by libvpx; the size is left unknown (0x0) so the muxer must take it from the first keyframe. */
+    static Video vp8(Path dir, double seconds, int fps, int gop) throws Exception {
+        return new Video(TrackFormat.video(Codec.VP8, 0, 0, null),
+                TestMedia.ivfFrames(TestMedia.vp8(dir, seconds, fps, gop)));
+    }
+
     static Video vp9(Path dir, double seconds, int fps, int gop) throws Exception {
         return new Video(TrackFormat.video(Codec.VP9, 0, 0, null),
                 TestMedia.ivfFrames(TestMedia.vp9(dir, seconds, fps, gop)));

@@ -179,11 +179,9 @@ class Mp4MuxerTest {
     }
 
     @Test
-    void vp8_isRejectedWithAPointerToWebm() {
-        Mp4Muxer m = Mp4Muxer.progressive(new MemoryOutput(), Mp4Fixtures.OPTIONS);
-        assertThatThrownBy(() -> m.addTrack(TrackFormat.video(Codec.VP8, 320, 240, null)))
-                .hasMessageContaining("use --container webm");
-        assertThat(new Mp4MuxerFactory().rejectReason(List.of(Codec.VP8, Codec.OPUS))).contains("webm");
+    void factory_acceptsEveryCodecItMaps_andNamesAudioOnlyFilesM4a() {
+        assertThat(new Mp4MuxerFactory().rejectReason(List.of())).contains("at least one track");
+        assertThat(new Mp4MuxerFactory().rejectReason(List.of(Codec.VP8, Codec.OPUS))).isNull();
         assertThat(new Mp4MuxerFactory().rejectReason(List.of(Codec.H265, Codec.AAC))).isNull();
         assertThat(new Mp4MuxerFactory().extension(List.of(Codec.OPUS))).isEqualTo("m4a");
     }

@@ -194,7 +194,7 @@ public final class Mp4Reader {
                 child = p + 8;
             } else if (t.equals("stsd")) {
                 child = p + 16;
-            } else if (List.of("avc1", "avc3", "hvc1", "hev1", "av01", "vp09").contains(t)) {
+            } else if (List.of("avc1", "avc3", "hvc1", "hev1", "av01", "vp09", "vp08").contains(t)) {
                 child = p + 86;
             } else if (List.of("mp4a", "Opus", "ulaw", "alaw").contains(t)) {
                 child = p + 36;
