@@ -135,30 +135,38 @@ final class Manifests {
     }
 
     /**
-     * An HLS media playlist of fMP4 segments kept in one file: the init section and each segment are byte ranges of
-     * {@code file} (RFC 8216 4.3.2.2 EXT-X-BYTERANGE, 4.3.2.5 EXT-X-MAP with BYTERANGE). While recording it is an
-     * {@code EVENT} playlist (segments are only added); {@code ended} adds {@code EXT-X-ENDLIST}.
+     * An HLS media playlist of fMP4 segments. The init section is the first {@code initLength} bytes of the first
+     * segment's object (RFC 8216 4.3.2.5 EXT-X-MAP with BYTERANGE) and the first segment the rest of it
+     * (4.3.2.2 EXT-X-BYTERANGE); later segments are whole objects.
+     * While recording it is an {@code EVENT} playlist (segments are only added); {@code ended} adds
+     * {@code EXT-X-ENDLIST}.
      *
-     * @param ranges    per segment {offset, length} in the file
+     * @param segments  the segment objects' names, in order
      * @param durations segment durations in seconds, in order
      */
-    static String m3u8(String file, long initLength, List<long[]> ranges, List<Double> durations, boolean ended) {
+    static String m3u8(long initLength, long firstLength, List<String> segments, List<Double> durations, boolean ended) {
         double max = 0;
         for (double d : durations) {
             max = Math.max(max, d);
         }
-        StringBuilder sb = new StringBuilder(256 + 64 * ranges.size());
+        StringBuilder sb = new StringBuilder(256 + 40 * segments.size());
         sb.append("#EXTM3U\n");
         sb.append("#EXT-X-VERSION:7\n");                                   // RFC 8216 7: EXT-X-MAP in a media playlist
         // RFC 8216 4.3.3.1: every EXTINF rounded to the nearest integer must be <= the target duration
         sb.append("#EXT-X-TARGETDURATION:").append(Math.max(1, Math.round(max))).append('\n');
         sb.append("#EXT-X-MEDIA-SEQUENCE:0\n");
         sb.append("#EXT-X-PLAYLIST-TYPE:EVENT\n");
-        sb.append("#EXT-X-MAP:URI=\"").append(file).append("\",BYTERANGE=\"").append(initLength).append("@0\"\n");
-        for (int i = 0; i < ranges.size(); i++) {
+        sb.append("#EXT-X-INDEPENDENT-SEGMENTS\n");                        // 4.3.5.1: every segment starts with a keyframe
+        if (!segments.isEmpty()) {
+            sb.append("#EXT-X-MAP:URI=\"").append(segments.get(0)).append("\",BYTERANGE=\"").append(initLength)
+                    .append("@0\"\n");
+        }
+        for (int i = 0; i < segments.size(); i++) {
             sb.append("#EXTINF:").append(String.format(Locale.ROOT, "%.3f", durations.get(i))).append(",\n");
-            sb.append("#EXT-X-BYTERANGE:").append(ranges.get(i)[1]).append('@').append(ranges.get(i)[0]).append('\n');
-            sb.append(file).append('\n');
+            if (i == 0) {
+                sb.append("#EXT-X-BYTERANGE:").append(firstLength).append('@').append(initLength).append('\n');
+            }
+            sb.append(segments.get(i)).append('\n');
         }
         if (ended) {
             sb.append("#EXT-X-ENDLIST\n");

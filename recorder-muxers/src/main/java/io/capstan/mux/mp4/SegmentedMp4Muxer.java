@@ -21,17 +21,17 @@ import java.util.Objects;
  * Writes a recording as CMAF-style fragmented MP4 segments plus a manifest, every piece a separate object of an
  * {@link ObjectGroup} (a directory on a file system, a key prefix in object storage):
  * <pre>
- * DASH (one stream per track)                  HLS (one muxed stream, one file)
+ * DASH (one stream per track)                  HLS (one stream of muxed segments)
  * NAME.mpd          dynamic, then static       NAME.m3u8         EVENT playlist, EXT-X-ENDLIST at the end
- * init.m4s          ftyp + moov (mvex)         media.m4s         ftyp + moov of every track, then
- * seg_0001.m4s      moof + mdat                                  moof + mdat per segment; the playlist
- * audio_init.m4s    the audio track's init                       addresses them with EXT-X-MAP and
- * audio_seg_0001.m4s                                             EXT-X-BYTERANGE (RFC 8216 4.3.2.2, 4.3.2.5)
+ * init.m4s          ftyp + moov (mvex)         seg_0001.m4s      ftyp + moov of every track (the EXT-X-MAP
+ * seg_0001.m4s      moof + mdat                                  init section, a byte range), then moof + mdat
+ * audio_init.m4s    the audio track's init     seg_0002.m4s      moof + mdat, one traf per track
+ * audio_seg_0001.m4s
  * </pre>
- * HLS keeps its segments in one fragmented MP4 file: it is itself a playable fMP4 recording, crash-safe like
- * {@link Mp4Muxer}'s, and tools that read a playlist only through its files (MediaInfo) see its tracks. That file
- * becomes visible under its name when the recording ends (the storage commits it then); follow a recording live
- * through DASH, whose segments are separate objects committed one by one.
+ * The HLS init section opens the first segment's object rather than an object of its own, so that object is a
+ * complete fragmented MP4 for tools that read a playlist's files without following EXT-X-MAP (MediaInfo).
+ * Either way every segment is a separate object committed as soon as it is complete, so both manifests can be
+ * followed live while the recording runs (RFC 8216 4.3.2.5 EXT-X-MAP, 6.2.1 EVENT playlists).
  * The boxes are those of {@link Mp4Muxer}'s fragments ({@link InitSegment}, {@link FragmentWriter}): each track's
  * timescale is its RTP clock, durations are RTP timestamp differences, and a track's first {@code tfdt} is where
  * it starts on the recording's timeline, so audio and video stay in sync across representations.
@@ -96,11 +96,8 @@ public final class SegmentedMp4Muxer implements Muxer {
         long bytes;
         long peakBitsPerSecond;
         boolean initWritten;
-        // HLS: the single media file, and each segment's byte range in it
-        SegmentOutput file;
-        OutputWriter fileWriter;
-        long initLength;
-        final List<long[]> ranges = new ArrayList<>();
+        long initLength;  // HLS: the init section's length at the start of seg_0001.m4s
+        long firstLength; // HLS: the first segment's length after it
 
         Stream(String prefix) {
             this.prefix = prefix;
@@ -125,9 +122,6 @@ public final class SegmentedMp4Muxer implements Muxer {
             return tracks.get(0);
         }
     }
-
-    /** The HLS media file's name inside the group. */
-    static final String HLS_MEDIA = "media.m4s";
 
     private final ObjectGroup group;
     private final String manifestName;
@@ -247,16 +241,14 @@ public final class SegmentedMp4Muxer implements Muxer {
         if (!FragmentWriter.anyStaged(s.tracks)) {
             return;
         }
+        byte[] init = null;
         if (!s.initWritten) {
-            byte[] init = InitSegment.bytes(s.tracks, options.clock().instant());
-            if (kind == Kind.HLS) {
-                s.file = group.create(HLS_MEDIA);
-                s.fileWriter = new OutputWriter(s.file, OutputWriter.DEFAULT_BUFFER);
-                s.fileWriter.write(init, 0, init.length);
-                s.initLength = init.length;
-                bytesWritten += init.length;
-            } else {
+            init = InitSegment.bytes(s.tracks, options.clock().instant());
+            if (kind == Kind.DASH) {
                 writeObject(s.prefix + "init.m4s", init, init.length);
+                init = null;
+            } else {
+                s.initLength = init.length; // HLS: the init section opens the first segment's object
             }
             s.initWritten = true;
         }
@@ -270,31 +262,27 @@ public final class SegmentedMp4Muxer implements Muxer {
             start = s.timeline.end();
             duration = 1;
         }
-        String name;
+        String name = s.prefix + String.format("seg_%04d.m4s", s.timeline.segments() + 1);
         long size;
-        if (kind == Kind.HLS) {
-            name = HLS_MEDIA;
-            long at = s.fileWriter.position();
-            s.fragments.write(s.fileWriter, s.tracks, false);
-            s.fileWriter.drain();
-            size = s.fileWriter.position() - at;
-            s.ranges.add(new long[] {at, size});
-        } else {
-            name = s.prefix + String.format("seg_%04d.m4s", s.timeline.segments() + 1);
-            SegmentOutput o = group.create(name);
-            try {
-                OutputWriter w = new OutputWriter(o, OutputWriter.DEFAULT_BUFFER);
-                s.fragments.write(w, s.tracks, false);
-                w.drain();
-                size = w.position();
-                o.commit();
-            } catch (IOException | RuntimeException e) {
-                o.abort();
-                throw e;
+        SegmentOutput o = group.create(name);
+        try {
+            OutputWriter w = new OutputWriter(o, OutputWriter.DEFAULT_BUFFER);
+            if (init != null) {
+                w.write(init, 0, init.length);
             }
+            s.fragments.write(w, s.tracks, false);
+            w.drain();
+            size = w.position();
+            o.commit();
+        } catch (IOException | RuntimeException e) {
+            o.abort();
+            throw e;
         }
         s.timeline.add(start, Math.max(1, duration));
         double secs = Math.max(1, duration) / (double) clock.timescale;
+        if (init != null) {
+            s.firstLength = size - init.length;
+        }
         s.names.add(name);
         s.seconds.add(secs);
         s.bytes += size;
@@ -324,7 +312,7 @@ public final class SegmentedMp4Muxer implements Muxer {
         String text;
         if (kind == Kind.HLS) {
             Stream s = streams.get(0);
-            text = Manifests.m3u8(HLS_MEDIA, s.initLength, s.ranges, s.seconds, ended);
+            text = Manifests.m3u8(s.initLength, s.firstLength, s.names, s.seconds, ended);
         } else {
             List<Manifests.Representation> reps = new ArrayList<>();
             double duration = 0;
@@ -405,10 +393,6 @@ public final class SegmentedMp4Muxer implements Muxer {
             }
             for (Stream s : streams) {
                 emitSegment(s);
-                if (s.file != null) {
-                    s.fileWriter.drain();
-                    s.file.commit();
-                }
             }
             writeManifest(true);
         } catch (IOException e) {

@@ -14,12 +14,14 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -180,7 +182,7 @@ class SegmentedMp4MuxerTest {
     }
 
     @Test
-    void hls_oneFmp4FileWithByteRanges_playsThroughThePlaylist() throws Exception {
+    void hls_muxedSegmentObjects_playableWhileRecordingAndThroughTheFinalPlaylist() throws Exception {
         MediaTools.require("ffprobe", "ffmpeg");
         Media m = media();
         DirGroup g = new DirGroup(dir.resolve("hls"));
@@ -188,29 +190,52 @@ class SegmentedMp4MuxerTest {
         mux.addTrack(m.video().format());
         mux.addTrack(aacFormat(m.aac()));
         Feed.write(mux, m.items(), 90000, m.aac().sampleRate());
-        String during = Files.readString(g.root.resolve("rec.m3u8"));
-        assertThat(during).contains("#EXT-X-PLAYLIST-TYPE:EVENT").doesNotContain("#EXT-X-ENDLIST");
-        mux.close();
-        String pl = Files.readString(g.root.resolve("rec.m3u8"));
-        assertThat(pl).startsWith("#EXTM3U\n").contains("#EXT-X-VERSION:7").contains("#EXT-X-TARGETDURATION:2")
-                .contains("#EXT-X-MAP:URI=\"media.m4s\",BYTERANGE=\"").endsWith("#EXT-X-ENDLIST\n");
-        assertThat(pl.split("#EXT-X-BYTERANGE:", -1)).hasSize(4); // three 2 s segments
-        // the byte ranges tile the file exactly: init, then each segment
-        long expected = Long.parseLong(pl.replaceAll("(?s).*BYTERANGE=\"(\\d+)@0\".*", "$1"));
-        for (String line : pl.split("\n")) {
-            if (line.startsWith("#EXT-X-BYTERANGE:")) {
-                String[] r = line.substring(17).split("@");
-                assertThat(Long.parseLong(r[1])).isEqualTo(expected);
-                expected += Long.parseLong(r[0]);
-            }
-        }
-        assertThat(Files.size(g.root.resolve("media.m4s"))).isEqualTo(expected);
+        // live: the EVENT playlist names only committed segments, and a player reads what is there so far
         Path playlist = g.root.resolve("rec.m3u8");
+        String during = Files.readString(playlist);
+        assertThat(during).contains("#EXT-X-PLAYLIST-TYPE:EVENT").doesNotContain("#EXT-X-ENDLIST")
+                .contains("#EXT-X-MAP:URI=\"seg_0001.m4s\",BYTERANGE=\"");
+        List<String> liveSegments = segmentLines(during);
+        assertThat(liveSegments).isNotEmpty().allSatisfy(n -> assertThat(g.root.resolve(n)).isRegularFile());
+        // (ffmpeg would wait for more on the live playlist; a snapshot of it, ended, decodes cleanly)
+        Path snapshot = g.root.resolve("snapshot.m3u8");
+        Files.writeString(snapshot, during + "#EXT-X-ENDLIST\n");
+        assertThat(MediaTools.decodeErrors(snapshot)).isEmpty();
+        Files.delete(snapshot);
+        mux.close();
+        String pl = Files.readString(playlist);
+        assertThat(pl).startsWith("#EXTM3U\n").contains("#EXT-X-VERSION:7").contains("#EXT-X-TARGETDURATION:2")
+                .contains("#EXT-X-INDEPENDENT-SEGMENTS").endsWith("#EXT-X-ENDLIST\n");
+        assertThat(segmentLines(pl)).containsExactly("seg_0001.m4s", "seg_0002.m4s", "seg_0003.m4s")
+                .startsWith(liveSegments.toArray(String[]::new));
+        try (Stream<Path> files = Files.list(g.root)) {
+            assertThat(files.map(p -> p.getFileName().toString()).sorted())
+                    .containsExactly("rec.m3u8", "seg_0001.m4s", "seg_0002.m4s", "seg_0003.m4s");
+        }
+        // the init section and the first segment tile seg_0001.m4s exactly
+        long init = Long.parseLong(pl.replaceAll("(?s).*BYTERANGE=\"(\\d+)@0\".*", "$1"));
+        String[] first = pl.replaceAll("(?s).*#EXT-X-BYTERANGE:(\\d+@\\d+).*", "$1").split("@");
+        assertThat(Long.parseLong(first[1])).isEqualTo(init);
+        assertThat(Files.size(g.root.resolve("seg_0001.m4s"))).isEqualTo(init + Long.parseLong(first[0]));
+        for (String n : List.of("seg_0001.m4s", "seg_0002.m4s", "seg_0003.m4s")) {
+            byte[] head = Arrays.copyOf(Files.readAllBytes(g.root.resolve(n)), 8);
+            assertThat(new String(head, 4, 4, StandardCharsets.US_ASCII)).isEqualTo(n.endsWith("1.m4s") ? "ftyp" : "moof");
+        }
         List<Map<String, String>> streams = Tools.assertDecodesCleanly(playlist);
         assertThat(Tools.stream(streams, "video").get("nb_read_frames")).isEqualTo(String.valueOf(m.video().frames().size()));
         assertThat(Long.parseLong(Tools.stream(streams, "audio").get("nb_read_frames"))).isEqualTo(m.aac().frames().size());
         assertThat(MediaTools.probeDuration(playlist)).isCloseTo(6.0, within(0.1));
-        // the media file is itself a playable fragmented MP4
-        assertThat(MediaTools.decodeErrors(g.root.resolve("media.m4s"))).isEmpty();
+        // the segments concatenated are one playable fragmented MP4 (what `cat` of the rendition gives)
+        Path joined = dir.resolve("joined.mp4");
+        try (var out = Files.newOutputStream(joined)) {
+            for (String n : List.of("seg_0001.m4s", "seg_0002.m4s", "seg_0003.m4s")) {
+                out.write(Files.readAllBytes(g.root.resolve(n)));
+            }
+        }
+        assertThat(MediaTools.decodeErrors(joined)).isEmpty();
+    }
+
+    private static List<String> segmentLines(String playlist) {
+        return playlist.lines().filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
     }
 }
