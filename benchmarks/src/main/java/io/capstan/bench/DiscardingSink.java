@@ -1,5 +1,6 @@
 package io.capstan.bench;
 
+import io.capstan.storage.ObjectGroup;
 import io.capstan.storage.SeekableOutput;
 import io.capstan.storage.SegmentKey;
 import io.capstan.storage.SegmentOutput;
@@ -10,7 +11,7 @@ import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A {@link StorageSink} whose segments are {@link DiscardingOutput}s: counts bytes, stores nothing. */
+/** A {@link StorageSink} whose segments (and groups' objects) are {@link DiscardingOutput}s: counts bytes, stores nothing. */
 final class DiscardingSink implements StorageSink {
 
     final AtomicLong segments = new AtomicLong();
@@ -20,6 +21,34 @@ final class DiscardingSink implements StorageSink {
     public SegmentOutput open(SegmentKey key, boolean seekable) {
         segments.incrementAndGet();
         return new Segment(key);
+    }
+
+    /** A group whose objects are discarded like segments; manifests replaced in it are counted, not kept. */
+    @Override
+    public ObjectGroup openGroup(SegmentKey key) {
+        String prefix = key.path().replaceFirst("\\.[^./]*$", "");
+        return new ObjectGroup() {
+            @Override
+            public String prefix() {
+                return prefix;
+            }
+
+            @Override
+            public SegmentOutput create(String name) {
+                return open(new SegmentKey(prefix + "/" + name), false);
+            }
+
+            @Override
+            public void replace(String name, ByteBuffer content) {
+                committedBytes.addAndGet(content.remaining());
+                content.position(content.limit());
+            }
+
+            @Override
+            public String location(String name) {
+                return "discard:" + prefix + "/" + name;
+            }
+        };
     }
 
     @Override

@@ -7,6 +7,8 @@ import io.capstan.mux.Muxer;
 import io.capstan.mux.ivf.IvfMuxerFactory;
 import io.capstan.mux.mp4.FragmentedMp4MuxerFactory;
 import io.capstan.mux.mp4.Mp4MuxerFactory;
+import io.capstan.mux.mp4.SegmentedMp4MuxerFactory;
+import io.capstan.storage.SegmentKey;
 import io.capstan.mux.ogg.OggOpusMuxerFactory;
 import io.capstan.mux.webm.MatroskaMuxerFactory;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -35,6 +37,9 @@ import java.util.concurrent.TimeUnit;
  *       iteration ends with {@code flush()}, not {@code close()}: finalizing reads the fragments back, which a
  *       discarding output cannot do; {@link Mp4FinalizeBenchmark} measures it on a real file;</li>
  *   <li>{@code fmp4}: the same as a plain fragmented MP4, closed normally (moofs made visible by the same 4-byte patch, no finalization).</li>
+ *   <li>{@code dash}, {@code hls}: the same tracks as 2 s CMAF segments, each a separate object of a discarding
+ *       {@link io.capstan.storage.ObjectGroup} (per track for DASH, muxed for HLS), with the manifest rewritten
+ *       after every segment, as a live recording does.</li>
  * </ul>
  * The muxer stays open for a whole iteration (opened, headers written and one frame per track written in the
  * iteration's setup; closed in its teardown), so the measurement is steady-state writing, pts advancing.
@@ -48,7 +53,7 @@ public class MuxBenchmark {
     static final long AUDIO_INTERVAL_US = 20_000;
     static final int GOP = 30;
 
-    @Param({"ivf", "ogg", "webm", "mp4", "fmp4"})
+    @Param({"ivf", "ogg", "webm", "mp4", "fmp4", "dash", "hls"})
     public String container;
 
     private EncodedFrame keyframe;
@@ -56,6 +61,7 @@ public class MuxBenchmark {
     private EncodedFrame audio;
 
     private DiscardingOutput output;
+    private DiscardingSink sink;
     private Muxer muxer;
     private int videoTrack = -1;
     private int audioTrack = -1;
@@ -94,6 +100,7 @@ public class MuxBenchmark {
     @Setup(Level.Iteration)
     public void open() throws IOException {
         output = new DiscardingOutput();
+        sink = new DiscardingSink();
         TrackFormat video = TrackFormat.video(Codec.VP8, 640, 480, null);
         TrackFormat opus = TrackFormat.audio(Codec.OPUS, 48_000, 48_000, 2, null);
         videoFrames = 0;
@@ -118,6 +125,14 @@ public class MuxBenchmark {
                 TrackFormat h264 = TrackFormat.video(Codec.H264, 640, 480, Mp4FinalizeBenchmark.AVCC);
                 muxer = container.equals("mp4") ? new Mp4MuxerFactory().create(output)
                         : new FragmentedMp4MuxerFactory().create(output);
+                videoTrack = muxer.addTrack(h264);
+                audioTrack = muxer.addTrack(opus);
+            }
+            case "dash", "hls" -> {
+                TrackFormat h264 = TrackFormat.video(Codec.H264, 640, 480, Mp4FinalizeBenchmark.AVCC);
+                SegmentedMp4MuxerFactory f = container.equals("dash") ? SegmentedMp4MuxerFactory.dash()
+                        : SegmentedMp4MuxerFactory.hls();
+                muxer = f.create(sink.openGroup(new SegmentKey("bench/rec." + container)), "rec." + container);
                 videoTrack = muxer.addTrack(h264);
                 audioTrack = muxer.addTrack(opus);
             }
@@ -169,7 +184,7 @@ public class MuxBenchmark {
             throw new IllegalStateException(container + ": wrote " + muxer.framesWritten() + " of "
                     + (videoFrames + audioFrames) + " frames");
         }
-        totalBytes += output.bytesWritten();
+        totalBytes += output.bytesWritten() + sink.committedBytes.get();
         totalFrames += muxer.framesWritten();
     }
 

@@ -28,9 +28,17 @@ public final class OutputWriter {
     public static final int DEFAULT_BUFFER = 64 * 1024;
 
     public OutputWriter(WritableByteChannel out, int bufferSize) {
+        this(out, ByteBuffer.allocate(bufferSize));
+    }
+
+    /**
+     * A writer that buffers in {@code buffer} (cleared first), for writers made once per object (segments) that
+     * reuse one buffer; take it back with {@link #buffer()}, as {@link #whole} may have replaced it with a larger one.
+     */
+    public OutputWriter(WritableByteChannel out, ByteBuffer buffer) {
         this.out = Objects.requireNonNull(out, "out");
         this.seekable = out instanceof SeekableOutput s ? s : null;
-        this.buffer = ByteBuffer.allocate(bufferSize);
+        this.buffer = buffer.clear();
         long start = 0;
         if (seekable != null) {
             try {
@@ -40,6 +48,11 @@ public final class OutputWriter {
             }
         }
         this.origin = start;
+    }
+
+    /** The buffer in use (drained: empty after {@link #drain()}). */
+    public ByteBuffer buffer() {
+        return buffer;
     }
 
     /** Position of the next byte, relative to where the output was when this writer was made. */

@@ -141,37 +141,52 @@ final class Manifests {
      * While recording it is an {@code EVENT} playlist (segments are only added); {@code ended} adds
      * {@code EXT-X-ENDLIST}.
      *
-     * @param segments  the segment objects' names, in order
-     * @param durations segment durations in seconds, in order
+     * @param firstLength the first segment's length after the init section
+     * @param entries     the segments so far
      */
-    static String m3u8(long initLength, long firstLength, List<String> segments, List<Double> durations, boolean ended) {
-        double max = 0;
-        for (double d : durations) {
-            max = Math.max(max, d);
-        }
-        StringBuilder sb = new StringBuilder(256 + 40 * segments.size());
+    static String m3u8(long initLength, long firstLength, HlsEntries entries, boolean ended) {
+        StringBuilder sb = new StringBuilder(256 + entries.text.length());
         sb.append("#EXTM3U\n");
         sb.append("#EXT-X-VERSION:7\n");                                   // RFC 8216 7: EXT-X-MAP in a media playlist
         // RFC 8216 4.3.3.1: every EXTINF rounded to the nearest integer must be <= the target duration
-        sb.append("#EXT-X-TARGETDURATION:").append(Math.max(1, Math.round(max))).append('\n');
+        sb.append("#EXT-X-TARGETDURATION:").append(Math.max(1, Math.round(entries.max))).append('\n');
         sb.append("#EXT-X-MEDIA-SEQUENCE:0\n");
         sb.append("#EXT-X-PLAYLIST-TYPE:EVENT\n");
         sb.append("#EXT-X-INDEPENDENT-SEGMENTS\n");                        // 4.3.5.1: every segment starts with a keyframe
-        if (!segments.isEmpty()) {
-            sb.append("#EXT-X-MAP:URI=\"").append(segments.get(0)).append("\",BYTERANGE=\"").append(initLength)
+        if (entries.first != null) {
+            sb.append("#EXT-X-MAP:URI=\"").append(entries.first).append("\",BYTERANGE=\"").append(initLength)
                     .append("@0\"\n");
+            sb.append("#EXTINF:").append(entries.firstSeconds).append(",\n");
+            sb.append("#EXT-X-BYTERANGE:").append(firstLength).append('@').append(initLength).append('\n');
+            sb.append(entries.first).append('\n');
         }
-        for (int i = 0; i < segments.size(); i++) {
-            sb.append("#EXTINF:").append(String.format(Locale.ROOT, "%.3f", durations.get(i))).append(",\n");
-            if (i == 0) {
-                sb.append("#EXT-X-BYTERANGE:").append(firstLength).append('@').append(initLength).append('\n');
-            }
-            sb.append(segments.get(i)).append('\n');
-        }
+        sb.append(entries.text);
         if (ended) {
             sb.append("#EXT-X-ENDLIST\n");
         }
         return sb.toString();
+    }
+
+    /**
+     * The segment lines of an HLS playlist, kept as text and only appended to, so rewriting the playlist after a
+     * segment costs one copy of it rather than formatting every line again.
+     */
+    static final class HlsEntries {
+        private final StringBuilder text = new StringBuilder(1024);
+        private String first;
+        private String firstSeconds;
+        private double max;
+
+        void add(String name, double seconds) {
+            String extinf = String.format(Locale.ROOT, "%.3f", seconds);
+            if (first == null) {
+                first = name;
+                firstSeconds = extinf;
+            } else {
+                text.append("#EXTINF:").append(extinf).append(",\n").append(name).append('\n');
+            }
+            max = Math.max(max, seconds);
+        }
     }
 
     static String iso(Instant t) {

@@ -89,8 +89,8 @@ public final class SegmentedMp4Muxer implements Muxer {
         final String prefix;
         final FragmentWriter fragments = new FragmentWriter();
         final Manifests.Timeline timeline = new Manifests.Timeline();
-        final List<String> names = new ArrayList<>();
-        final List<Double> seconds = new ArrayList<>();
+        final Manifests.HlsEntries entries = new Manifests.HlsEntries();
+        double maxSeconds;
         long segmentStartPts = Long.MIN_VALUE;
         long stagedBytes;
         long bytes;
@@ -130,6 +130,7 @@ public final class SegmentedMp4Muxer implements Muxer {
     private final List<Track> tracks = new ArrayList<>();
     private final List<Stream> streams = new ArrayList<>();
     private final List<Stream> streamOf = new ArrayList<>();
+    private ByteBuffer segmentBuffer = ByteBuffer.allocate(OutputWriter.DEFAULT_BUFFER); // reused by every segment
     private final Instant started;
     private boolean closed;
     private IOException failure;
@@ -266,13 +267,14 @@ public final class SegmentedMp4Muxer implements Muxer {
         long size;
         SegmentOutput o = group.create(name);
         try {
-            OutputWriter w = new OutputWriter(o, OutputWriter.DEFAULT_BUFFER);
+            OutputWriter w = new OutputWriter(o, segmentBuffer);
             if (init != null) {
                 w.write(init, 0, init.length);
             }
             s.fragments.write(w, s.tracks, false);
             w.drain();
             size = w.position();
+            segmentBuffer = w.buffer();
             o.commit();
         } catch (IOException | RuntimeException e) {
             o.abort();
@@ -283,8 +285,10 @@ public final class SegmentedMp4Muxer implements Muxer {
         if (init != null) {
             s.firstLength = size - init.length;
         }
-        s.names.add(name);
-        s.seconds.add(secs);
+        if (kind == Kind.HLS) {
+            s.entries.add(name, secs);
+        }
+        s.maxSeconds = Math.max(s.maxSeconds, secs);
         s.bytes += size;
         bytesWritten += size;
         s.peakBitsPerSecond = Math.max(s.peakBitsPerSecond, (long) (size * 8 / Math.max(0.001, secs)));
@@ -312,7 +316,7 @@ public final class SegmentedMp4Muxer implements Muxer {
         String text;
         if (kind == Kind.HLS) {
             Stream s = streams.get(0);
-            text = Manifests.m3u8(s.initLength, s.firstLength, s.names, s.seconds, ended);
+            text = Manifests.m3u8(s.initLength, s.firstLength, s.entries, ended);
         } else {
             List<Manifests.Representation> reps = new ArrayList<>();
             double duration = 0;
@@ -328,9 +332,7 @@ public final class SegmentedMp4Muxer implements Muxer {
                         SampleEntries.sampleRate(f), f.channels(), t.timescale, s.prefix + "init.m4s",
                         s.prefix + "seg_$Number%04d$.m4s", s.peakBitsPerSecond, s.timeline));
                 duration = Math.max(duration, s.timeline.end() / (double) t.timescale);
-                for (double d : s.seconds) {
-                    maxSegment = Math.max(maxSegment, d);
-                }
+                maxSegment = Math.max(maxSegment, s.maxSeconds);
             }
             text = Manifests.mpd(reps, !ended, started, options.clock().instant(), duration, maxSegment);
         }
