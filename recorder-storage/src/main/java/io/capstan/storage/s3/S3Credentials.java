@@ -105,6 +105,10 @@ public final class S3Credentials {
         return accessKeyId == null;
     }
 
+    boolean hasSessionToken() {
+        return sessionToken != null;
+    }
+
     AwsCredentialsProvider provider() {
         if (isDefaultChain()) {
             return DefaultCredentialsProvider.create();

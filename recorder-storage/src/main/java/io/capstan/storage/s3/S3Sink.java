@@ -175,6 +175,11 @@ public final class S3Sink implements StorageSink, AutoCloseable {
             cb.endpointOverride(endpoint);
         }
         this.s3 = cb.build();
+        if (credentials.hasSessionToken() && LoggerFactory.getLogger(
+                "software.amazon.awssdk.http.auth.aws.internal.signer.DefaultV4RequestSigner").isDebugEnabled()) {
+            log.warn("the AWS SDK's request signer logs at DEBUG: it prints each canonical request, session token"
+                    + " included; set the logger software.amazon.awssdk.http.auth to INFO");
+        }
         ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(b.uploadThreads, new java.util.concurrent.ThreadFactory() {
             private final AtomicInteger n = new AtomicInteger();
 
