@@ -190,7 +190,8 @@ class S3ResilienceTest {
             out.commit();
             assertThat(s3.awaitUploads(Duration.ofSeconds(60))).as("pending: %s", s3.pending()).isTrue();
             assertThat(proxy.injected503.get()).isEqualTo(3);
-            assertThat(proxy.injectedResets.get()).isEqualTo(2);
+            // a connection armed for a reset that closes before sending a byte is not counted
+            assertThat(proxy.injectedResets.get()).isBetween(1, 2);
             assertThat(proxy.injectedCorruptions.get()).isEqualTo(1);
             // every PutObject / UploadPart carried a Content-MD5
             assertThat(proxy.requestHeads).filteredOn(h -> h.startsWith("PUT ") && h.contains("Content-Length: ")
