@@ -377,6 +377,28 @@ public final class S3Sink implements StorageSink, AutoCloseable {
         return "S3Sink[" + describe() + ", " + credentials + "]";
     }
 
+    /**
+     * The buckets named by the upload records in a spool (without opening it), e.g. to resume a spool when no
+     * bucket is configured.
+     */
+    public static java.util.Set<String> spooledBuckets(Path spool) throws IOException {
+        java.util.Set<String> buckets = new java.util.TreeSet<>();
+        Path dir = spool.resolve(RECORD_DIR);
+        if (!Files.isDirectory(dir)) {
+            return buckets;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + SpoolRecord.SUFFIX)) {
+            for (Path f : ds) {
+                try {
+                    buckets.add(SpoolRecord.load(f).bucket);
+                } catch (IOException e) {
+                    log.warn("skipping {}", e.getMessage());
+                }
+            }
+        }
+        return buckets;
+    }
+
     /** The spool directory. */
     public Path spool() {
         return root;
