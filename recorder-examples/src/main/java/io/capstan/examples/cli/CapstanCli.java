@@ -75,6 +75,11 @@ public final class CapstanCli {
     }
 
     public static void main(String[] args) {
+        // the CLI reports every upload event itself (stdout/stderr); and the SDK's signer must never log at debug
+        // (it would print canonical requests, session token included), whatever default level a user sets
+        System.setProperty("org.slf4j.simpleLogger.log.io.capstan.storage.s3",
+                System.getProperty("org.slf4j.simpleLogger.log.io.capstan.storage.s3", "off"));
+        System.setProperty("org.slf4j.simpleLogger.log.software.amazon.awssdk.http.auth", "info");
         int code = new CapstanCli(System.out, System.err, System.getenv()).run(args);
         System.exit(code);
     }
@@ -231,8 +236,8 @@ public final class CapstanCli {
         if (done && pending.isEmpty()) {
             return rc;
         }
-        err.println("capstan: " + pending.size() + " upload(s) not finished within " + timeout.toSeconds()
-                + " s; kept in the spool " + uploads.spool() + ":");
+        err.println("capstan: " + pending.size() + " upload(s) not finished (waited up to " + timeout.toSeconds()
+                + " s); kept in the spool " + uploads.spool() + ":");
         for (io.capstan.storage.s3.PendingUpload p : pending) {
             err.println("capstan:   " + p.key() + " (" + p.bytes() + " bytes, " + p.state()
                     + (p.lastError() != null ? ": " + p.lastError() : "") + ")");

@@ -136,7 +136,7 @@ class S3CliTest {
                 FIXTURES.resolve("h264_aac.pcap").toString(), "--out", out.toString(), "--container", "ts",
                 "--s3-bucket", BUCKET, "--delete-after-upload", "--upload-timeout", "2s");
         assertThat(r.rc()).as(r.out() + r.err()).isEqualTo(CapstanCli.EXIT_UPLOAD_PENDING);
-        assertThat(r.err()).contains("retrying").contains("not finished within 2 s")
+        assertThat(r.err()).contains("retrying").contains("not finished (waited up to 2 s)")
                 .contains("capstan upload --spool " + out.toAbsolutePath());
         Map<String, byte[]> local = localFiles(out);
         assertThat(local).hasSize(1); // kept: never confirmed by the store
