@@ -147,11 +147,16 @@ public final class S3TestServer implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() throws Exception {
-        stop();
-        if (context != null) {
-            context.close();
-            context = null;
+    public synchronized void close() throws IOException {
+        try {
+            stop();
+        } catch (Exception e) {
+            throw new IOException("S3Proxy did not stop", e);
+        } finally {
+            if (context != null) {
+                context.close();
+                context = null;
+            }
         }
     }
 }
