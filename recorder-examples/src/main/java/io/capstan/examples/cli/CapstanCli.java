@@ -11,6 +11,9 @@ import io.capstan.sdp.SdpException;
 import io.capstan.sdp.SdpParser;
 import io.capstan.sdp.SessionDescription;
 import io.capstan.session.SegmentInfo;
+import io.capstan.storage.StorageSink;
+import io.capstan.storage.fs.FileSystemSink;
+import io.capstan.storage.s3.S3Sink;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,20 +46,41 @@ public final class CapstanCli {
                    capstan listen  --sdp FILE --out DIR [--duration 30s] [--container C] [--per-track]
                                    [--report FILE.json] [--stream NAME] [--bind ADDRESS]
                    capstan recover FILE...   finalize files left by an interrupted recording (NAME.part -> NAME)
+                   capstan upload  --spool DIR [S3 options]   finish the uploads left pending in DIR
                    capstan demo    [--out DIR]
             containers (C): auto (default), webm, mkv, mp4, fmp4, dash, hls, ts, ivf, ogg
+            S3 options (convert, listen, upload; --out DIR is the local spool):
+                   --s3-bucket B --s3-endpoint URL --s3-region R --s3-prefix P --s3-path-style
+                   --s3-credentials-file FILE --delete-after-upload --upload-timeout 5m
+              environment: UPLOAD_RECORDINGS, S3_BUCKET, S3_ENDPOINT, S3_REGION, S3_PREFIX, S3_PATH_STYLE,
+                   S3_USE_SSL, S3_ACCESS_KEY, S3_SECRET_KEY, S3_SESSION_TOKEN, DELETE_RECORDING_AFTER_UPLOAD
+                   (flags win; secrets only from the environment or the credentials file)
             """;
+
+    /** Exit code when the recording succeeded but some uploads are still pending in the spool. */
+    static final int EXIT_UPLOAD_PENDING = 3;
 
     private final PrintStream stdout;
     private final PrintStream err;
+    private final Map<String, String> env;
 
     CapstanCli(PrintStream out, PrintStream err) {
+        this(out, err, System.getenv());
+    }
+
+    CapstanCli(PrintStream out, PrintStream err, Map<String, String> env) {
         this.stdout = out;
         this.err = err;
+        this.env = env;
     }
 
     public static void main(String[] args) {
-        int code = new CapstanCli(System.out, System.err).run(args);
+        // the CLI reports every upload event itself (stdout/stderr); and the SDK's signer must never log at debug
+        // (it would print canonical requests, session token included), whatever default level a user sets
+        System.setProperty("org.slf4j.simpleLogger.log.io.capstan.storage.s3",
+                System.getProperty("org.slf4j.simpleLogger.log.io.capstan.storage.s3", "off"));
+        System.setProperty("org.slf4j.simpleLogger.log.software.amazon.awssdk.http.auth", "info");
+        int code = new CapstanCli(System.out, System.err, System.getenv()).run(args);
         System.exit(code);
     }
 
@@ -73,6 +97,7 @@ public final class CapstanCli {
                 case "listen" -> listen(opts);
                 case "demo" -> demo(opts);
                 case "recover" -> recover(java.util.Arrays.copyOfRange(args, 1, args.length));
+                case "upload" -> upload(opts);
                 default -> throw new CliException(2, "unknown command '" + args[0] + "'\n" + USAGE);
             };
         } catch (CliException e) {
@@ -88,9 +113,10 @@ public final class CapstanCli {
         }
     }
 
-    private static final List<String> FLAGS = List.of("--per-track");
+    private static final List<String> FLAGS = List.of("--per-track", "--s3-path-style", "--delete-after-upload");
     private static final List<String> VALUED = List.of("--sdp", "--pcap", "--out", "--container", "--report",
-            "--duration", "--stream", "--bind");
+            "--duration", "--stream", "--bind", "--s3-endpoint", "--s3-bucket", "--s3-region", "--s3-prefix",
+            "--s3-credentials-file", "--upload-timeout", "--spool");
 
     private static Map<String, String> parse(String[] args) throws CliException {
         Map<String, String> m = new LinkedHashMap<>();
@@ -101,6 +127,11 @@ public final class CapstanCli {
             if (a.startsWith("--") && eq > 0) {
                 value = a.substring(eq + 1);
                 a = a.substring(0, eq);
+            }
+            if (a.startsWith("--s3-") && (a.contains("secret") || a.contains("access-key") || a.contains("token"))) {
+                // never echo the value: it would be a secret
+                throw new CliException(2, a + " is not accepted: S3 secrets are read from the environment (S3_ACCESS_KEY,"
+                        + " S3_SECRET_KEY, S3_SESSION_TOKEN) or --s3-credentials-file, never from the command line");
             }
             if (FLAGS.contains(a)) {
                 m.put(a, "true");
@@ -113,7 +144,7 @@ public final class CapstanCli {
                 }
                 m.put(a, value);
             } else {
-                throw new CliException(2, "unknown option '" + args[i] + "'\n" + USAGE);
+                throw new CliException(2, "unknown option '" + a + "'\n" + USAGE); // a, not args[i]: no value echoed
             }
         }
         return m;
@@ -174,13 +205,69 @@ public final class CapstanCli {
         if (!Files.isRegularFile(pcapPath)) {
             throw new CliException(1, "capture file not found: " + pcapPath);
         }
+        S3Options s3 = S3Options.from(o, env, false);
+        S3Sink uploads = s3 == null ? null : s3.open(out, null, stdout, err);
+        int rc = 1;
         try (InputStream in = Files.newInputStream(pcapPath)) {
-            return convertStream(in, pcapPath.toString(), tracks, out, container, o.containsKey("--per-track"),
-                    stream(o, baseName(pcapPath)), o.get("--report"));
+            rc = convertStream(in, pcapPath.toString(), tracks, out, uploads != null ? uploads : new FileSystemSink(out),
+                    container, o.containsKey("--per-track"), stream(o, baseName(pcapPath)), o.get("--report"));
+        } finally {
+            if (uploads != null) {
+                rc = finishUploads(uploads, s3.uploadTimeout, rc);
+            }
         }
+        return rc;
     }
 
-    private int convertStream(InputStream in, String name, SdpTracks tracks, Path out, Container container,
+    /**
+     * Waits up to {@code timeout} for the sink's uploads (it retries with backoff meanwhile), then closes it; what
+     * is still pending stays in the spool and is reported with the command that resumes it.
+     */
+    private int finishUploads(S3Sink uploads, Duration timeout, int rc) {
+        boolean done;
+        try {
+            done = uploads.awaitUploads(timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            done = false;
+        }
+        List<io.capstan.storage.s3.PendingUpload> pending = uploads.pending();
+        uploads.close();
+        if (done && pending.isEmpty()) {
+            return rc;
+        }
+        err.println("capstan: " + pending.size() + " upload(s) not finished (waited up to " + timeout.toSeconds()
+                + " s); kept in the spool " + uploads.spool() + ":");
+        for (io.capstan.storage.s3.PendingUpload p : pending) {
+            err.println("capstan:   " + p.key() + " (" + p.bytes() + " bytes, " + p.state()
+                    + (p.lastError() != null ? ": " + p.lastError() : "") + ")");
+        }
+        err.println("capstan: resume with: capstan upload --spool " + uploads.spool() + " (or the next run on it)");
+        return rc == 0 ? EXIT_UPLOAD_PENDING : rc;
+    }
+
+    // ---------------------------------------------------------------- upload
+
+    /** Resumes the uploads recorded in a spool directory. Exit 0 when all arrived, 3 when some are still pending. */
+    private int upload(Map<String, String> o) throws CliException, IOException {
+        Path spool = Path.of(required(o, "--spool"));
+        if (!Files.isDirectory(spool)) {
+            throw new CliException(1, "spool directory not found: " + spool);
+        }
+        S3Options s3 = S3Options.from(o, env, true);
+        java.util.Set<String> buckets = S3Sink.spooledBuckets(spool);
+        if (buckets.isEmpty()) {
+            stdout.println("nothing to upload in " + spool);
+            return 0;
+        }
+        S3Sink uploads = s3.open(spool, buckets.iterator().next(), stdout, err);
+        int n = uploads.pending().size();
+        stdout.println("resuming " + n + " upload(s) from " + uploads.spool());
+        return finishUploads(uploads, s3.uploadTimeout, 0);
+    }
+
+    private int convertStream(InputStream in, String name, SdpTracks tracks, Path out, StorageSink sink,
+                              Container container,
                               boolean perTrack, String stream, String reportPath) throws CliException, IOException {
         CaptureReader reader;
         try {
@@ -202,7 +289,7 @@ public final class CapstanCli {
                 throw new CliException(1, name + " holds no UDP datagrams");
             }
             Instant start = Instant.ofEpochSecond(0, first.timestampNanos());
-            rec = new Recorder(tracks, out, container, perTrack, stream, InstantSource.fixed(start),
+            rec = new Recorder(tracks, sink, container, perTrack, stream, InstantSource.fixed(start),
                     Duration.ofSeconds(60), err);
             rec.session.start();
             try {
@@ -317,7 +404,26 @@ public final class CapstanCli {
         SessionDescription sdp = readSdp(sdpPath);
         SdpTracks tracks = SdpTracks.from(sdp);
         Duration duration = o.containsKey("--duration") ? parseDuration(o.get("--duration")) : null;
-        Recorder rec = new Recorder(tracks, out, container(o), o.containsKey("--per-track"),
+        S3Options s3 = S3Options.from(o, env, false);
+        S3Sink uploads = s3 == null ? null : s3.open(out, null, stdout, err);
+        CountDownLatch finished = new CountDownLatch(1);
+        int rc = 1;
+        try {
+            rc = listen(o, sdpPath, out, sdp, tracks, duration, uploads != null ? uploads : new FileSystemSink(out),
+                    s3 == null ? Duration.ZERO : s3.uploadTimeout, finished);
+        } finally {
+            if (uploads != null) {
+                rc = finishUploads(uploads, s3.uploadTimeout, rc);
+            }
+            finished.countDown();
+        }
+        return rc;
+    }
+
+    private int listen(Map<String, String> o, Path sdpPath, Path out, SessionDescription sdp, SdpTracks tracks,
+                       Duration duration, StorageSink sink, Duration uploadTimeout, CountDownLatch finished)
+            throws CliException, IOException, InterruptedException {
+        Recorder rec = new Recorder(tracks, sink, container(o), o.containsKey("--per-track"),
                 stream(o, baseName(sdpPath)), InstantSource.system(), Duration.ZERO, err);
         UdpReceiver.Builder rb = UdpReceiver.builder(rec::datagram);
         rb.ports(rec.ports().stream().mapToInt(Integer::intValue).toArray());
@@ -326,7 +432,14 @@ public final class CapstanCli {
         rb.onError(t -> err.println("capstan: warning: receive failed: " + t.getMessage()));
         rec.session.start();
         CountDownLatch stop = new CountDownLatch(1);
-        Thread hook = new Thread(stop::countDown, "capstan-shutdown");
+        Thread hook = new Thread(() -> {
+            stop.countDown();
+            try { // Ctrl-C: let the recording close and its uploads finish (bounded by --upload-timeout)
+                finished.await(uploadTimeout.toMillis() + 30_000, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        }, "capstan-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         UdpReceiver receiver;
         try {
@@ -396,7 +509,7 @@ public final class CapstanCli {
             if (pcap == null) {
                 throw new CliException(1, "the demo capture is missing from this build");
             }
-            int rc = convertStream(pcap, "demo.pcap", tracks, out, Container.AUTO, false, "demo",
+            int rc = convertStream(pcap, "demo.pcap", tracks, out, new FileSystemSink(out), Container.AUTO, false, "demo",
                     out.resolve("demo-report.json").toString());
             reports.add(out.resolve("demo-report.json").toString());
             stdout.println("report: " + String.join(", ", reports));

@@ -10,7 +10,7 @@ import io.capstan.session.RecordingSession;
 import io.capstan.session.SegmentInfo;
 import io.capstan.session.TrackInput;
 import io.capstan.session.TrackStats;
-import io.capstan.storage.fs.FileSystemSink;
+import io.capstan.storage.StorageSink;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -32,13 +32,13 @@ final class Recorder {
     final List<String> keyframeRequests = new ArrayList<>();
     long ignoredDatagrams;
 
-    Recorder(SdpTracks tracks, Path out, Container container, boolean perTrack, String stream, InstantSource clock,
+    Recorder(SdpTracks tracks, StorageSink sink, Container container, boolean perTrack, String stream, InstantSource clock,
              Duration backpressure, PrintStream log) throws CliException {
         this.tracks = tracks;
         RecordingSession.Builder b = RecordingSession.builder()
                 .stream(stream)
                 .id(stream)
-                .sink(new FileSystemSink(out))
+                .sink(sink)
                 .layout(perTrack ? Layout.PER_TRACK : Layout.COMBINED)
                 .clock(clock)
                 .backpressure(backpressure)
