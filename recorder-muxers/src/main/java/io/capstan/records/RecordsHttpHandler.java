@@ -387,7 +387,7 @@ public final class RecordsHttpHandler implements HttpHandler {
             }
             long from = Long.parseLong(a);
             long to = b.isEmpty() ? size - 1 : Long.parseLong(b);
-            if (from < 0 || to < from) {
+            if (from < 0 || (!b.isEmpty() && to < from)) {
                 return null;
             }
             if (from >= size) {
