@@ -91,7 +91,7 @@ public final class CommandHook implements SegmentHook, AutoCloseable {
             pool.execute(() -> run(stream, location, path));
         } catch (RejectedExecutionException e) {
             long d = dropped.incrementAndGet();
-            HookListener.deliver(listener, new HookEvent.Dropped(stream, location, "command", d), LOG);
+            HookEvents.deliver(listener, new HookEvent.Dropped(stream, location, "command", d), LOG);
         }
     }
 
@@ -144,7 +144,7 @@ public final class CommandHook implements SegmentHook, AutoCloseable {
                 if (!out.text().isEmpty()) {
                     LOG.info("hook {} for {}: {}", command.get(0), path, out.text());
                 }
-                HookListener.deliver(listener, new HookEvent.CommandSucceeded(stream, location, took, out.text()), LOG);
+                HookEvents.deliver(listener, new HookEvent.CommandSucceeded(stream, location, took, out.text()), LOG);
             } else {
                 fail(stream, location, code, false, t0, "exited with " + code, out.text());
             }
@@ -161,7 +161,7 @@ public final class CommandHook implements SegmentHook, AutoCloseable {
                       String output) {
         LOG.warn("hook {} for {} failed: {}{}", command.get(0), location, reason,
                 output.isEmpty() ? "" : "; output: " + output);
-        HookListener.deliver(listener, new HookEvent.CommandFailed(stream, location, code, timedOut,
+        HookEvents.deliver(listener, new HookEvent.CommandFailed(stream, location, code, timedOut,
                 Duration.ofNanos(System.nanoTime() - t0), reason, output), LOG);
     }
 
@@ -258,7 +258,7 @@ public final class CommandHook implements SegmentHook, AutoCloseable {
         private int threads = 2;
         private int queueCapacity = 64;
         private int maxOutputBytes = 16 * 1024;
-        private HookListener listener = HookListener.LOG;
+        private HookListener listener = HookListener.NONE;
 
         private Builder(List<String> command) {
             Objects.requireNonNull(command, "command");
@@ -301,7 +301,7 @@ public final class CommandHook implements SegmentHook, AutoCloseable {
             return this;
         }
 
-        /** Where results go (default: {@link HookListener#LOG}). */
+        /** Where results go (default: nowhere; every outcome is also logged). */
         public Builder listener(HookListener v) {
             this.listener = Objects.requireNonNull(v);
             return this;

@@ -108,7 +108,7 @@ public final class MetadataReporter implements SegmentHook, AutoCloseable {
         Report r = new Report(stream, segment.location(), SegmentJson.of(stream, nodeAlias, segment));
         if (closed || queue.remainingCapacity() <= 1 || !queue.offer(r)) {
             long d = dropped.incrementAndGet();
-            HookListener.deliver(listener, new HookEvent.Dropped(stream, segment.location(), "metadata", d), LOG);
+            HookEvents.deliver(listener, new HookEvent.Dropped(stream, segment.location(), "metadata", d), LOG);
         }
     }
 
@@ -144,7 +144,7 @@ public final class MetadataReporter implements SegmentHook, AutoCloseable {
                 status = resp.statusCode();
                 if (status / 100 == 2) {
                     LOG.debug("reported {} to {} ({} attempt(s))", r.location(), endpoint, attempt);
-                    HookListener.deliver(listener, new HookEvent.ReportDelivered(r.stream(), r.location(), attempt,
+                    HookEvents.deliver(listener, new HookEvent.ReportDelivered(r.stream(), r.location(), attempt,
                             status), LOG);
                     return true;
                 }
@@ -186,7 +186,7 @@ public final class MetadataReporter implements SegmentHook, AutoCloseable {
 
     private boolean failed(Report r, int attempt, int status, String reason) {
         LOG.warn("could not report {} to {} after {} attempt(s): {}", r.location(), endpoint, attempt, reason);
-        HookListener.deliver(listener, new HookEvent.ReportFailed(r.stream(), r.location(), attempt, status, reason),
+        HookEvents.deliver(listener, new HookEvent.ReportFailed(r.stream(), r.location(), attempt, status, reason),
                 LOG);
         return true;
     }
@@ -224,7 +224,7 @@ public final class MetadataReporter implements SegmentHook, AutoCloseable {
         private Duration requestTimeout = Duration.ofSeconds(10);
         private Duration backoff = Duration.ofMillis(500);
         private int queueCapacity = 256;
-        private HookListener listener = HookListener.LOG;
+        private HookListener listener = HookListener.NONE;
 
         private Builder(URI endpoint) {
             Objects.requireNonNull(endpoint, "endpoint");
