@@ -38,6 +38,9 @@ final class OutputGroup {
     private long[] frames;
     private long maxEndMicros;
     private long lastFlushMicros;
+    private int keyTrack = -1;          // session track whose keyframes are reported (first video track)
+    private long[] keyframes = new long[16];
+    private int keyframeCount;
 
     /**
      * Media time between {@link Muxer#flush()} calls: what a muxer buffers reaches the storage at least this
@@ -118,6 +121,9 @@ final class OutputGroup {
                     trackIds.add(specs[t].id());
                     formats.add(trackFormats[t]);
                     current[t] = trackFormats[t];
+                    if (keyTrack < 0 && trackFormats[t].codec().isVideo()) {
+                        keyTrack = t;
+                    }
                 }
             }
             lastPts = new long[muxTrack.length];
@@ -126,6 +132,7 @@ final class OutputGroup {
             Arrays.fill(prevPts, Long.MIN_VALUE);
             frames = new long[muxTrack.length];
             lastFlushMicros = 0;
+            keyframeCount = 0;
             return null;
         } catch (IOException | RuntimeException e) {
             failed = true;
@@ -181,6 +188,12 @@ final class OutputGroup {
         try {
             muxer.write(mt, f);
             frames[t]++;
+            if (t == keyTrack && f.keyframe()) {
+                if (keyframeCount == keyframes.length) {
+                    keyframes = Arrays.copyOf(keyframes, keyframeCount * 2);
+                }
+                keyframes[keyframeCount++] = pts;
+            }
             if (pts - lastFlushMicros >= FLUSH_INTERVAL_MICROS) {
                 lastFlushMicros = pts;
                 muxer.flush();
@@ -235,7 +248,9 @@ final class OutputGroup {
         }
         long duration = total == 0 ? 0 : maxEndMicros;
         SegmentInfo info = new SegmentInfo(location, key.path(), factory.container(), List.copyOf(trackIds),
-                List.copyOf(formats), originSessionMicros, duration, startTime, counts, bytes, complete);
+                List.copyOf(formats), originSessionMicros, duration, startTime, counts, bytes, complete,
+                LongList.of(keyframes, keyframeCount));
+        keyTrack = -1;
         output = null;
         objects = null;
         muxer = null;

@@ -19,10 +19,30 @@ import java.util.List;
  * @param frames     frames written, per track (same order as {@code tracks})
  * @param bytes      size of the segment
  * @param complete   false when the segment ended on an error (it still holds what was written before it)
+ * @param keyframeMicros presentation times of the keyframes of the segment's first video track, relative to the
+ *                   segment's start (microseconds, increasing; one long per keyframe, empty for audio-only)
  */
 public record SegmentInfo(String location, String key, Container container, List<String> tracks,
                           List<TrackFormat> formats, long startMicros, long durationMicros, Instant startTime,
-                          List<Long> frames, long bytes, boolean complete) {
+                          List<Long> frames, long bytes, boolean complete, List<Long> keyframeMicros) {
+
+    public SegmentInfo {
+        keyframeMicros = keyframeMicros == null ? List.of()
+                : keyframeMicros instanceof LongList ? keyframeMicros : List.copyOf(keyframeMicros);
+    }
+
+    /** Without keyframe positions (audio-only segments, hosts building their own). */
+    public SegmentInfo(String location, String key, Container container, List<String> tracks,
+                       List<TrackFormat> formats, long startMicros, long durationMicros, Instant startTime,
+                       List<Long> frames, long bytes, boolean complete) {
+        this(location, key, container, tracks, formats, startMicros, durationMicros, startTime, frames, bytes,
+                complete, List.of());
+    }
+
+    /** End of the segment on the session timeline: {@code startMicros + durationMicros}. */
+    public long endMicros() {
+        return startMicros + durationMicros;
+    }
 
     public long totalFrames() {
         return frames.stream().mapToLong(Long::longValue).sum();

@@ -7,6 +7,7 @@ import io.capstan.net.UdpReceiver;
 import io.capstan.pcap.CaptureFormatException;
 import io.capstan.pcap.CaptureReader;
 import io.capstan.pcap.UdpDatagram;
+import io.capstan.records.RecordsHttpHandler;
 import io.capstan.sdp.SdpException;
 import io.capstan.sdp.SdpParser;
 import io.capstan.sdp.SessionDescription;
@@ -42,9 +43,11 @@ public final class CapstanCli {
 
     static final String USAGE = """
             usage: capstan convert --sdp FILE --pcap FILE --out DIR [--container C] [--per-track]
-                                   [--report FILE.json] [--stream NAME]
+                                   [--report FILE.json] [--stream NAME] [HOOKS]
                    capstan listen  --sdp FILE --out DIR [--duration 30s] [--container C] [--per-track]
-                                   [--report FILE.json] [--stream NAME] [--bind ADDRESS]
+                                   [--report FILE.json] [--stream NAME] [--bind ADDRESS] [HOOKS]
+                   capstan serve   [--dir DIR] [--port 8080] [--token T] [--disposition inline|attachment]
+                                   [--bind ADDRESS]   HTTP: GET /api/records, GET /records/NAME[?start=S&end=E]
                    capstan recover FILE...   finalize files left by an interrupted recording (NAME.part -> NAME)
                    capstan upload  --spool DIR [S3 options]   finish the uploads left pending in DIR
                    capstan demo    [--out DIR]
@@ -55,6 +58,9 @@ public final class CapstanCli {
               environment: UPLOAD_RECORDINGS, S3_BUCKET, S3_ENDPOINT, S3_REGION, S3_PREFIX, S3_PATH_STYLE,
                    S3_USE_SSL, S3_ACCESS_KEY, S3_SECRET_KEY, S3_SESSION_TOKEN, DELETE_RECORDING_AFTER_UPLOAD
                    (flags win; secrets only from the environment or the credentials file)
+            HOOKS: [--hook COMMAND] [--hook-timeout 30s] [--metadata-url URL] [--node-alias NAME]
+            environment (a flag wins): RECORD_HOOK, RECORD_METADATA_URL, RECORD_NODE_ALIAS, RECORD_DIR (serve --dir),
+                                       RECORD_TOKEN (serve --token)
             """;
 
     /** Exit code when the recording succeeded but some uploads are still pending in the spool. */
@@ -63,15 +69,18 @@ public final class CapstanCli {
     private final PrintStream stdout;
     private final PrintStream err;
     private final Map<String, String> env;
+    private final CountDownLatch serveStop = new CountDownLatch(1);
+    private volatile java.net.InetSocketAddress serving;
 
     CapstanCli(PrintStream out, PrintStream err) {
         this(out, err, System.getenv());
     }
 
+    /** With {@code env} in place of the process environment (tests). */
     CapstanCli(PrintStream out, PrintStream err, Map<String, String> env) {
         this.stdout = out;
         this.err = err;
-        this.env = env;
+        this.env = Map.copyOf(env);
     }
 
     public static void main(String[] args) {
@@ -95,6 +104,7 @@ public final class CapstanCli {
             return switch (args[0]) {
                 case "convert" -> convert(opts);
                 case "listen" -> listen(opts);
+                case "serve" -> serve(opts);
                 case "demo" -> demo(opts);
                 case "recover" -> recover(java.util.Arrays.copyOfRange(args, 1, args.length));
                 case "upload" -> upload(opts);
@@ -116,7 +126,8 @@ public final class CapstanCli {
     private static final List<String> FLAGS = List.of("--per-track", "--s3-path-style", "--delete-after-upload");
     private static final List<String> VALUED = List.of("--sdp", "--pcap", "--out", "--container", "--report",
             "--duration", "--stream", "--bind", "--s3-endpoint", "--s3-bucket", "--s3-region", "--s3-prefix",
-            "--s3-credentials-file", "--upload-timeout", "--spool");
+            "--s3-credentials-file", "--upload-timeout", "--spool", "--hook", "--hook-timeout", "--metadata-url",
+            "--node-alias", "--dir", "--port", "--token", "--disposition");
 
     private static Map<String, String> parse(String[] args) throws CliException {
         Map<String, String> m = new LinkedHashMap<>();
@@ -208,9 +219,9 @@ public final class CapstanCli {
         S3Options s3 = S3Options.from(o, env, false);
         S3Sink uploads = s3 == null ? null : s3.open(out, null, stdout, err);
         int rc = 1;
-        try (InputStream in = Files.newInputStream(pcapPath)) {
+        try (InputStream in = Files.newInputStream(pcapPath); Hooks hooks = Hooks.from(o, env, err)) {
             rc = convertStream(in, pcapPath.toString(), tracks, out, uploads != null ? uploads : new FileSystemSink(out),
-                    container, o.containsKey("--per-track"), stream(o, baseName(pcapPath)), o.get("--report"));
+                    container, o.containsKey("--per-track"), stream(o, baseName(pcapPath)), o.get("--report"), hooks);
         } finally {
             if (uploads != null) {
                 rc = finishUploads(uploads, s3.uploadTimeout, rc);
@@ -268,7 +279,8 @@ public final class CapstanCli {
 
     private int convertStream(InputStream in, String name, SdpTracks tracks, Path out, StorageSink sink,
                               Container container,
-                              boolean perTrack, String stream, String reportPath) throws CliException, IOException {
+                              boolean perTrack, String stream, String reportPath, Hooks hooks)
+            throws CliException, IOException {
         CaptureReader reader;
         try {
             reader = CaptureReader.open(in);
@@ -290,7 +302,7 @@ public final class CapstanCli {
             }
             Instant start = Instant.ofEpochSecond(0, first.timestampNanos());
             rec = new Recorder(tracks, sink, container, perTrack, stream, InstantSource.fixed(start),
-                    Duration.ofSeconds(60), err);
+                    Duration.ofSeconds(60), err, hooks.hooks);
             rec.session.start();
             try {
                 UdpDatagram d = first;
@@ -408,9 +420,9 @@ public final class CapstanCli {
         S3Sink uploads = s3 == null ? null : s3.open(out, null, stdout, err);
         CountDownLatch finished = new CountDownLatch(1);
         int rc = 1;
-        try {
+        try (Hooks hooks = Hooks.from(o, env, err)) {
             rc = listen(o, sdpPath, out, sdp, tracks, duration, uploads != null ? uploads : new FileSystemSink(out),
-                    s3 == null ? Duration.ZERO : s3.uploadTimeout, finished);
+                    s3 == null ? Duration.ZERO : s3.uploadTimeout, finished, hooks);
         } finally {
             if (uploads != null) {
                 rc = finishUploads(uploads, s3.uploadTimeout, rc);
@@ -421,10 +433,10 @@ public final class CapstanCli {
     }
 
     private int listen(Map<String, String> o, Path sdpPath, Path out, SessionDescription sdp, SdpTracks tracks,
-                       Duration duration, StorageSink sink, Duration uploadTimeout, CountDownLatch finished)
-            throws CliException, IOException, InterruptedException {
+                       Duration duration, StorageSink sink, Duration uploadTimeout, CountDownLatch finished,
+                       Hooks hooks) throws CliException, IOException, InterruptedException {
         Recorder rec = new Recorder(tracks, sink, container(o), o.containsKey("--per-track"),
-                stream(o, baseName(sdpPath)), InstantSource.system(), Duration.ZERO, err);
+                stream(o, baseName(sdpPath)), InstantSource.system(), Duration.ZERO, err, hooks.hooks);
         UdpReceiver.Builder rb = UdpReceiver.builder(rec::datagram);
         rb.ports(rec.ports().stream().mapToInt(Integer::intValue).toArray());
         rb.bindAddress(o.containsKey("--bind") ? java.net.InetAddress.getByName(o.get("--bind"))
@@ -485,6 +497,81 @@ public final class CapstanCli {
         }
     }
 
+    // ---------------------------------------------------------------- serve
+
+    static final String ENV_DIR = "RECORD_DIR";
+    static final String ENV_TOKEN = "RECORD_TOKEN";
+
+    /**
+     * Serves a recording directory over HTTP ({@link RecordsHttpHandler}) until the process is stopped (or, in
+     * tests, {@link #stopServing()}).
+     */
+    private int serve(Map<String, String> o) throws CliException, IOException, InterruptedException {
+        String dirArg = Hooks.setting(o, "--dir", env, ENV_DIR);
+        if (dirArg == null) {
+            throw new CliException(2, "serve needs --dir DIR (or RECORD_DIR)\n" + USAGE);
+        }
+        Path dir = Path.of(dirArg);
+        if (!Files.isDirectory(dir)) {
+            throw new CliException(1, "not a directory: " + dir);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(o.getOrDefault("--port", "8080"));
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 0 || port > 65535) {
+            throw new CliException(2, "bad --port '" + o.get("--port") + "' (0..65535)");
+        }
+        RecordsHttpHandler.Disposition disposition;
+        try {
+            disposition = RecordsHttpHandler.Disposition.parse(o.getOrDefault("--disposition", "inline"));
+        } catch (IllegalArgumentException e) {
+            throw new CliException(2, e.getMessage());
+        }
+        String token = Hooks.setting(o, "--token", env, ENV_TOKEN);
+        java.net.InetAddress bind = o.containsKey("--bind") ? java.net.InetAddress.getByName(o.get("--bind"))
+                : new java.net.InetSocketAddress(0).getAddress();
+        RecordsHttpHandler handler = RecordsHttpHandler.builder(dir).token(token).disposition(disposition).build();
+        com.sun.net.httpserver.HttpServer server;
+        try {
+            server = handler.start(new java.net.InetSocketAddress(bind, port), 8);
+        } catch (java.net.BindException e) {
+            throw new CliException(1, "cannot listen on " + bind.getHostAddress() + " port " + port + ": "
+                    + (e.getMessage() == null ? "address in use" : e.getMessage())
+                    + " (is another server using that port? pick another with --port)");
+        }
+        Thread hook = new Thread(serveStop::countDown, "capstan-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            serving = server.getAddress();
+            err.println("capstan: serving " + handler.root() + " on http://" + bind.getHostAddress() + ":"
+                    + server.getAddress().getPort() + "/ (GET /api/records, GET /records/NAME[?start=S&end=E])"
+                    + (token != null ? ", bearer token required" : "") + "; Ctrl-C to stop");
+            serveStop.await();
+        } finally {
+            server.stop(0);
+            serving = null;
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException ignored) {
+                // already shutting down
+            }
+        }
+        return 0;
+    }
+
+    /** The address {@code serve} listens on, once it does (tests). */
+    java.net.InetSocketAddress serving() {
+        return serving;
+    }
+
+    /** Ends a running {@code serve} (tests; the process's shutdown does the same). */
+    void stopServing() {
+        serveStop.countDown();
+    }
+
     // ---------------------------------------------------------------- demo
 
     private int demo(Map<String, String> o) throws CliException, IOException {
@@ -509,8 +596,11 @@ public final class CapstanCli {
             if (pcap == null) {
                 throw new CliException(1, "the demo capture is missing from this build");
             }
-            int rc = convertStream(pcap, "demo.pcap", tracks, out, new FileSystemSink(out), Container.AUTO, false, "demo",
-                    out.resolve("demo-report.json").toString());
+            int rc;
+            try (Hooks hooks = Hooks.from(Map.of(), Map.of(), err)) {
+                rc = convertStream(pcap, "demo.pcap", tracks, out, new FileSystemSink(out), Container.AUTO, false,
+                        "demo", out.resolve("demo-report.json").toString(), hooks);
+            }
             reports.add(out.resolve("demo-report.json").toString());
             stdout.println("report: " + String.join(", ", reports));
             return rc;

@@ -10,6 +10,8 @@ import io.capstan.session.RecordingSession;
 import io.capstan.session.SegmentInfo;
 import io.capstan.session.TrackInput;
 import io.capstan.session.TrackStats;
+import io.capstan.session.hooks.SegmentHook;
+import io.capstan.session.hooks.SegmentHooks;
 import io.capstan.storage.StorageSink;
 
 import java.io.PrintStream;
@@ -34,6 +36,12 @@ final class Recorder {
 
     Recorder(SdpTracks tracks, StorageSink sink, Container container, boolean perTrack, String stream, InstantSource clock,
              Duration backpressure, PrintStream log) throws CliException {
+        this(tracks, sink, container, perTrack, stream, clock, backpressure, log, List.of());
+    }
+
+    /** With {@code hooks} run for every closed segment (off the muxing lane; see {@link SegmentHooks}). */
+    Recorder(SdpTracks tracks, StorageSink sink, Container container, boolean perTrack, String stream, InstantSource clock,
+             Duration backpressure, PrintStream log, List<SegmentHook> hooks) throws CliException {
         this.tracks = tracks;
         RecordingSession.Builder b = RecordingSession.builder()
                 .stream(stream)
@@ -42,7 +50,7 @@ final class Recorder {
                 .layout(perTrack ? Layout.PER_TRACK : Layout.COMBINED)
                 .clock(clock)
                 .backpressure(backpressure)
-                .listener(e -> onEvent(e, log));
+                .listener(SegmentHooks.of(stream, e -> onEvent(e, log), hooks));
         try {
             b.muxers(StandardMuxers.selector(container, perTrack));
             for (SdpTracks.Entry e : tracks.entries) {
