@@ -20,6 +20,22 @@ sealed interface LaneItem {
     record Sr(SenderReport report) implements LaneItem {
     }
 
+    /** Pause: frames are dropped from the next one on, and the span is cut out of the files. */
+    record Pause() implements LaneItem {
+    }
+
+    /** Resume: writing goes on at the next video keyframe (the next frame without video), timestamps continuous. */
+    record Resume() implements LaneItem {
+    }
+
+    /** Consent of a participant given or withdrawn: its tracks start (at a keyframe) or stop. */
+    record Consent(String participant, int[] tracks, boolean granted) implements LaneItem {
+    }
+
+    /** Ends the current files (at the next keyframe) and goes on under new settings, numbering from 1. */
+    record Restart(RotationPolicy rotation, NamingTemplate combined, NamingTemplate perTrack) implements LaneItem {
+    }
+
     /** Stop: flush everything, close every segment, then complete. */
     record Stop(CompletableFuture<Void> done) implements LaneItem {
     }

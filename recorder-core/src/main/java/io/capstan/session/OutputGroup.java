@@ -81,6 +81,44 @@ final class OutputGroup {
         return muxTrack[track] >= 0;
     }
 
+    // ---- rotation state (lane only): set when a segment opens
+    /** A cut is due at the next opportunity (consent change, restart), whatever the rotation policy says. */
+    boolean cutPending;
+    /** Session time of the last keyframe request for this segment's rotation, or Long.MIN_VALUE. */
+    long keyframeAskedAt = Long.MIN_VALUE;
+    /** Wall-clock rotation: the boundary this segment ends at. */
+    Instant boundary;
+    /** A segment was opened before: the next one continues the session timeline where it is. */
+    boolean closedBefore;
+
+    /** Where the open segment starts on the session timeline (micros). */
+    long originMicros() {
+        return originSessionMicros;
+    }
+
+    /** Wall-clock time of the open segment's start. */
+    Instant startTime() {
+        return startTime;
+    }
+
+    /** Bytes of the open segment so far. */
+    long bytes() {
+        if (muxer == null) {
+            return 0;
+        }
+        return output != null ? Math.max(output.bytesWritten(), muxer.bytesWritten()) : muxer.bytesWritten();
+    }
+
+    /** Whether the open segment holds a video track (then it is cut at that track's keyframes). */
+    boolean videoInSegment(TrackSpec[] specs) {
+        for (int t : tracks) {
+            if (muxTrack[t] >= 0 && specs[t].codec().isVideo()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     List<Codec> codecs(TrackSpec[] specs) {
         List<Codec> c = new ArrayList<>();
         for (int t : tracks) {
@@ -99,6 +137,10 @@ final class OutputGroup {
         this.key = segmentKey;
         this.originSessionMicros = originMicros;
         this.startTime = wallStart;
+        this.cutPending = false;
+        this.keyframeAskedAt = Long.MIN_VALUE;
+        this.boundary = null;
+        this.maxEndMicros = 0;
         try {
             if (factory instanceof MuxerFactory.Grouped gf) {
                 objects = sink.openGroup(segmentKey);

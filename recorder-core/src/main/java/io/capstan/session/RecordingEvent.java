@@ -47,6 +47,20 @@ public sealed interface RecordingEvent {
     record Error(String sessionId, String reason) implements RecordingEvent {
     }
 
+    /**
+     * The status of a target changed: the recording as a whole ({@code target} = the session id) or one of its
+     * tracks ({@code target} = the track id, e.g. when its participant's consent changes). {@code code} and
+     * {@code message} say why (e.g. {@code paused}, {@code consent-withdrawn}, {@code write-failed}); never null.
+     */
+    record StatusChanged(String sessionId, String target, RecordingStatus status, String code, String message)
+            implements RecordingEvent {
+    }
+
+    /** A participant's consent was given or withdrawn; {@code tracks} are theirs. */
+    record ConsentChanged(String sessionId, String participant, boolean granted, List<String> tracks)
+            implements RecordingEvent {
+    }
+
     /** The session stopped; all segments are closed. */
     record Stopped(String sessionId, List<SegmentInfo> segments, List<TrackStats> tracks) implements RecordingEvent {
     }

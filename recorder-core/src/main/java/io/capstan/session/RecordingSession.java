@@ -74,6 +74,9 @@ public final class RecordingSession implements AutoCloseable {
     private final Map<String, TrackInput> byId = new LinkedHashMap<>();
     private final SessionLane lane;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+    private final RotationPolicy rotation;
+    private final Map<String, List<String>> participants; // participant -> its track ids
+    private final Map<String, RecordingStatus> statuses = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Instant startInstant;
     private volatile Timeline.Mode timelineMode = Timeline.Mode.UNDECIDED;
     private final List<String> errors = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -93,8 +96,15 @@ public final class RecordingSession implements AutoCloseable {
         this.backpressureNanos = b.backpressure.toNanos();
         this.keyframeIntervalNanos = b.keyframeRequestInterval.toNanos();
         this.specs = b.tracks.toArray(new TrackSpec[0]);
+        this.rotation = b.rotation;
+        this.participants = Map.copyOf(b.participants);
+        boolean[] needsConsent = new boolean[specs.length];
+        for (int i = 0; i < specs.length; i++) {
+            needsConsent[i] = b.participantOf.containsKey(specs[i].id());
+        }
         this.lane = new SessionLane(this, executor, specs, groups, b.maxFramesInFlight, b.syncWindow.toNanos(),
-                b.openTimeout.toNanos(), b.interleaveWindow.toNanos());
+                b.openTimeout.toNanos(), b.interleaveWindow.toNanos(), b.rotation, b.combinedNaming,
+                b.perTrackNaming, needsConsent);
         this.inputs = new TrackInput[specs.length];
         for (int i = 0; i < specs.length; i++) {
             inputs[i] = new TrackInput(this, i, specs[i], b.depacketizers.get(i), b.latency.toNanos(), b.bufferSlots);
@@ -121,6 +131,108 @@ public final class RecordingSession implements AutoCloseable {
         }
         startInstant = clock.instant();
         emit(new RecordingEvent.Started(id));
+        status(id, RecordingStatus.ACTIVE, "started", "recording");
+        for (Map.Entry<String, List<String>> p : participants.entrySet()) {
+            for (String t : p.getValue()) {
+                status(t, RecordingStatus.INACTIVE, "no-consent", "participant " + p.getKey() + " has not consented");
+            }
+        }
+    }
+
+    /**
+     * Pauses: media from now on is dropped, and the span is cut out of the files (one file goes on; its timestamps
+     * stay continuous, also across rotation). Emits a {@code PAUSED} status. Non-blocking.
+     */
+    public void pause() {
+        requireRunning("pause");
+        laneControl(new LaneItem.Pause());
+    }
+
+    /**
+     * Resumes after {@link #pause()}: writing goes on at the next keyframe of the video (senders are asked for one;
+     * at the next frame when there is no video); {@code ACTIVE} is emitted when it does. Non-blocking.
+     */
+    public void resume() {
+        requireRunning("resume");
+        laneControl(new LaneItem.Resume());
+    }
+
+    /**
+     * Ends the current files (each at its next keyframe, with no gap) and records on into new ones made with
+     * {@code overrides}; settings it leaves null keep this session's defaults (those given to the builder).
+     * Numbering starts again from 1. Non-blocking.
+     */
+    public void restart(Overrides overrides) {
+        requireRunning("restart");
+        Objects.requireNonNull(overrides, "overrides");
+        laneControl(new LaneItem.Restart(overrides.rotation() != null ? overrides.rotation() : rotation,
+                overrides.naming() != null ? new NamingTemplate(overrides.naming()) : combinedNaming,
+                overrides.perTrackNaming() != null ? new NamingTemplate(overrides.perTrackNaming()) : perTrackNaming));
+    }
+
+    /** What {@link #restart} changes; null = keep the session's default. */
+    public record Overrides(String naming, String perTrackNaming, RotationPolicy rotation) {
+        public static final Overrides NONE = new Overrides(null, null, null);
+
+        public Overrides withNaming(String template) {
+            new NamingTemplate(template); // validates now, on the caller's thread
+            return new Overrides(template, perTrackNaming, rotation);
+        }
+
+        public Overrides withRotation(RotationPolicy r) {
+            return new Overrides(naming, perTrackNaming, r);
+        }
+    }
+
+    /**
+     * Gives or withdraws a participant's consent (it starts withdrawn). Their tracks are recorded only with it:
+     * given during a recording, the files go on with their tracks from the next keyframe; withdrawn, their media
+     * stops at once and files opened from then on never hold it. Emits {@code ConsentChanged} and per-track status.
+     *
+     * @throws IllegalArgumentException for a participant the builder did not declare
+     */
+    public void consent(String participant, boolean granted) {
+        List<String> ids = participants.get(participant);
+        if (ids == null) {
+            throw new IllegalArgumentException("no participant '" + participant + "' in session " + id
+                    + " (participants: " + participants.keySet() + ")");
+        }
+        int[] idx = new int[ids.size()];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = indexOf(ids.get(i));
+        }
+        laneControl(new LaneItem.Consent(participant, idx, granted));
+    }
+
+    /** The recording's status (the session as a whole). */
+    public RecordingStatus status() {
+        return statuses.getOrDefault(id, RecordingStatus.INACTIVE);
+    }
+
+    /** The status of a target: the session id, or a track id. */
+    public RecordingStatus status(String target) {
+        return statuses.getOrDefault(target, RecordingStatus.INACTIVE);
+    }
+
+    private int indexOf(String trackId) {
+        for (int i = 0; i < specs.length; i++) {
+            if (specs[i].id().equals(trackId)) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("no track '" + trackId + "'");
+    }
+
+    private void requireRunning(String what) {
+        if (state.get() != State.RUNNING) {
+            throw new IllegalStateException("cannot " + what + " session " + id + ": it is " + state.get());
+        }
+    }
+
+    private void laneControl(LaneItem item) {
+        while (!lane.control(item)) {
+            Thread.onSpinWait(); // the queue is larger than the frame pool: a control item finds room promptly
+        }
     }
 
     /** The input of the track with this id. */
@@ -228,6 +340,7 @@ public final class RecordingSession implements AutoCloseable {
         }
         result = lane.closedSegments();
         state.set(State.STOPPED);
+        status(id, RecordingStatus.INACTIVE, "stopped", "stopped");
         emit(new RecordingEvent.Stopped(id, result, stats()));
         synchronized (this) {
             notifyAll();
@@ -303,8 +416,16 @@ public final class RecordingSession implements AutoCloseable {
         return inputs[track].currentSsrc();
     }
 
-    NamingTemplate naming(OutputGroup g) {
-        return g.tracks.length == 1 && layout == Layout.PER_TRACK ? perTrackNaming : combinedNaming;
+    boolean perTrackLayout() {
+        return layout == Layout.PER_TRACK;
+    }
+
+    /** Records a status change of {@code target} and emits it (nothing when it is unchanged). */
+    void status(String target, RecordingStatus s, String code, String message) {
+        RecordingStatus old = statuses.put(target, s);
+        if (old != s) {
+            emit(new RecordingEvent.StatusChanged(id, target, s, code, message));
+        }
     }
 
     Instant wallClockAt(long sessionMicros) {
@@ -354,6 +475,9 @@ public final class RecordingSession implements AutoCloseable {
         private int bufferSlots = 1024;
         private final List<TrackSpec> tracks = new ArrayList<>();
         private final List<Depacketizer> depacketizers = new ArrayList<>();
+        private RotationPolicy rotation = RotationPolicy.DISABLED;
+        private final Map<String, List<String>> participants = new LinkedHashMap<>();
+        private final Map<String, String> participantOf = new LinkedHashMap<>();
 
         private Builder() {
         }
@@ -417,6 +541,29 @@ public final class RecordingSession implements AutoCloseable {
         /** Name template for per-track files. */
         public Builder perTrackNaming(String template) {
             this.perTrackNaming = new NamingTemplate(template);
+            return this;
+        }
+
+        /** When files rotate ({@link RotationPolicy#parse} reads {@code 20}, {@code 10M}, {@code 1h@wallclock}...). */
+        public Builder rotation(RotationPolicy v) {
+            this.rotation = Objects.requireNonNull(v);
+            return this;
+        }
+
+        /**
+         * Declares that {@code trackIds} belong to {@code participant}: they are recorded only while the participant
+         * consents ({@link RecordingSession#consent}), which starts withdrawn. Tracks of no participant are always
+         * recorded.
+         */
+        public Builder participant(String participant, String... trackIds) {
+            Objects.requireNonNull(participant, "participant");
+            for (String t : trackIds) {
+                String prev = participantOf.putIfAbsent(t, participant);
+                if (prev != null && !prev.equals(participant)) {
+                    throw new IllegalArgumentException("track '" + t + "' already belongs to participant " + prev);
+                }
+                participants.computeIfAbsent(participant, k -> new ArrayList<>()).add(t);
+            }
             return this;
         }
 
@@ -510,6 +657,11 @@ public final class RecordingSession implements AutoCloseable {
             }
             if (executor == null) {
                 executor = RecorderExecutor.shared();
+            }
+            for (String t : participantOf.keySet()) {
+                if (tracks.stream().noneMatch(s -> s.id().equals(t))) {
+                    throw new IllegalArgumentException("participant track '" + t + "' is not a track of the session");
+                }
             }
             List<OutputGroup> groups = new ArrayList<>();
             if (layout == Layout.COMBINED) {

@@ -64,10 +64,32 @@ final class SessionLane implements Runnable {
     private int segmentIndex;
     private final long[] excludedDrops;
 
+    // ---- rotation, pause, consent (lane only)
+    private RotationPolicy rotation;
+    private NamingTemplate combinedNaming;
+    private NamingTemplate perTrackNaming;
+    private boolean pauseRequested;   // pause() arrived; the cut starts at the next frame released
+    private boolean paused;           // frames are being dropped
+    private boolean resumeRequested;  // resume() arrived; writing goes on at the next video keyframe
+    private long pausedAtMicros;      // media time where the pause began
+    private long pauseOffsetMicros;   // session time cut out so far: media time = session time - this
+    private long pausedDrops;
+    private long keyframeAskedAt = Long.MIN_VALUE; // session time of the lane's last keyframe request (resume)
+    private final boolean[] allowed;  // consent: false for tracks of participants who have not consented
+    private final boolean[] gated;    // a video track waits for its next keyframe (after resume or consent)
+    private final TrackFormat[] carriedFormat; // announced by a frame that was dropped (pause, consent)
+    private final ArrayDeque<Object[]> pendingActions = new ArrayDeque<>(); // {latestArrival when queued, item}
+    private long laneKeyframeRequests;
+
     @SuppressWarnings("unchecked")
     SessionLane(RecordingSession session, RecorderExecutor executor, TrackSpec[] specs, List<OutputGroup> groups,
-                int poolCapacity, long syncWindowNanos, long openTimeoutNanos, long interleaveNanos) {
+                int poolCapacity, long syncWindowNanos, long openTimeoutNanos, long interleaveNanos,
+                RotationPolicy rotation, NamingTemplate combinedNaming, NamingTemplate perTrackNaming,
+                boolean[] needsConsent) {
         this.session = session;
+        this.rotation = rotation;
+        this.combinedNaming = combinedNaming;
+        this.perTrackNaming = perTrackNaming;
         this.executor = executor;
         this.specs = specs;
         this.groups = groups;
@@ -85,7 +107,11 @@ final class SessionLane implements Runnable {
         this.hadFrames = new boolean[n];
         this.lastArrival = new long[n];
         this.excludedDrops = new long[n];
+        this.allowed = new boolean[n];
+        this.gated = new boolean[n];
+        this.carriedFormat = new TrackFormat[n];
         for (int i = 0; i < n; i++) {
+            allowed[i] = !needsConsent[i];
             held[i] = new ArrayDeque<>(256);
             timeline.addTrack(i, specs[i].clockRate());
         }
@@ -209,6 +235,11 @@ final class SessionLane implements Runnable {
             if (bind != null) {
                 applyPendingSr((int) bind[0]);
             }
+        } else if (item instanceof LaneItem.Pause || item instanceof LaneItem.Resume
+                || item instanceof LaneItem.Consent || item instanceof LaneItem.Restart) {
+            // takes effect between the frames pushed before the call and those pushed after it: frames are
+            // released later (interleaving, sync window), so the item waits for the first frame that arrived after
+            pendingActions.addLast(new Object[] {latestArrival, item});
         } else if (item instanceof LaneItem.Stop stop) {
             stopping = true;
             finish();
@@ -296,7 +327,29 @@ final class SessionLane implements Runnable {
                     }
                 }
             }
+            EncodedFrame headFrame = held[best].peekFirst();
+            applyActions(headFrame.arrivalNanos());
+            if (!admitAfterPause(best, headFrame, bestPts)) {
+                held[best].pollFirst();
+                heldCount--;
+                rememberFormat(best, headFrame);
+                pausedDrops++;
+                pool.offer(headFrame);
+                continue;
+            }
+            if (!allowed[best] || (gated[best] && !headFrame.keyframe())) {
+                held[best].pollFirst(); // no consent, or a video track waiting for its keyframe: not recorded
+                heldCount--;
+                rememberFormat(best, headFrame);
+                pool.offer(headFrame);
+                continue;
+            }
+            gated[best] = false;
+            bestPts -= pauseOffsetMicros; // media time: paused spans cut out
             OutputGroup g = groupOf(best);
+            if (g != null && g.isOpen() && g.inSegment(best)) {
+                maybeRotate(g, best, headFrame, bestPts);
+            }
             if (g != null && !g.isOpen() && !g.failed()) {
                 if (g.firstArrivalNanos == Long.MIN_VALUE) {
                     g.firstArrivalNanos = held[best].peekFirst().arrivalNanos();
@@ -304,10 +357,16 @@ final class SessionLane implements Runnable {
                 if (!readyToOpen(g)) {
                     return;
                 }
-                open(g, Long.MIN_VALUE);
+                open(g, g.closedBefore ? bestPts : Long.MIN_VALUE);
             }
             EncodedFrame f = held[best].pollFirst();
             heldCount--;
+            if (carriedFormat[best] != null) {
+                if (f.formatChange() == null) {
+                    f.formatChange(carriedFormat[best]);
+                }
+                carriedFormat[best] = null;
+            }
             if (f.formatChange() != null) {
                 releasedFormat[best] = f.formatChange();
                 if (g != null && g.isOpen() && g.inSegment(best) && !g.carriesFormatChange(f)) {
@@ -321,6 +380,7 @@ final class SessionLane implements Runnable {
                     String err = g.write(f, bestPts);
                     if (err != null) {
                         session.laneError(err);
+                        session.status(session.id(), RecordingStatus.ERROR, "write-failed", err);
                         closeGroup(g);
                     }
                 } else {
@@ -331,12 +391,209 @@ final class SessionLane implements Runnable {
         }
     }
 
+    /** Applies the host's pause / resume / consent / restart calls queued before frames that arrived after them. */
+    private void applyActions(long beforeArrival) {
+        while (!pendingActions.isEmpty() && (long) pendingActions.peekFirst()[0] < beforeArrival) {
+            apply((LaneItem) pendingActions.pollFirst()[1]);
+        }
+    }
+
+    private void apply(LaneItem item) {
+        if (item instanceof LaneItem.Pause) {
+            if (!paused && !pauseRequested) {
+                pauseRequested = true;
+                resumeRequested = false;
+                session.status(session.id(), RecordingStatus.PAUSED, "paused", "paused by the host");
+            } else if (resumeRequested) {
+                resumeRequested = false; // paused again before the resume took effect
+                session.status(session.id(), RecordingStatus.PAUSED, "paused", "paused by the host");
+            }
+        } else if (item instanceof LaneItem.Resume) {
+            if (pauseRequested && !paused) {
+                pauseRequested = false; // nothing was dropped yet: nothing to cut
+                session.status(session.id(), RecordingStatus.ACTIVE, "resumed", "resumed");
+            } else if (paused) {
+                resumeRequested = true;
+            }
+        } else if (item instanceof LaneItem.Consent c) {
+            onConsent(c);
+        } else if (item instanceof LaneItem.Restart r) {
+            rotation = r.rotation();
+            combinedNaming = r.combined();
+            perTrackNaming = r.perTrack();
+            segmentIndex = 0;
+            for (OutputGroup g : groups) {
+                if (g.isOpen()) {
+                    g.cutPending = true;
+                }
+            }
+        }
+    }
+
+    /** Keeps the format a dropped frame announced, for the next frame of its track that is written. */
+    private void rememberFormat(int t, EncodedFrame f) {
+        if (f.formatChange() != null) {
+            carriedFormat[t] = f.formatChange();
+        }
+    }
+
+    /**
+     * Pause and resume: whether the head frame of {@code t} (session time {@code pts}) is written. A pause drops
+     * frames from the first one released after it; a resume takes effect at the next keyframe of a consenting
+     * video track (at the next frame when there is no video), and the paused span is cut out of the timeline so
+     * files continue without a gap.
+     */
+    private boolean admitAfterPause(int t, EncodedFrame head, long pts) {
+        if (pauseRequested && !paused) {
+            paused = true;
+            pauseRequested = false;
+            pausedAtMicros = pts - pauseOffsetMicros;
+        }
+        if (!paused) {
+            return true;
+        }
+        if (!resumeRequested) {
+            return false;
+        }
+        boolean video = anyVideoFlowing();
+        if (video && !(specs[t].codec().isVideo() && allowed[t] && head.keyframe())) {
+            askKeyframes(pts, "resume");
+            return false;
+        }
+        long before = pauseOffsetMicros;
+        pauseOffsetMicros = pts - pausedAtMicros;
+        paused = false;
+        resumeRequested = false;
+        for (int i = 0; i < specs.length; i++) {
+            gated[i] = specs[i].codec().isVideo() && i != t; // other video tracks resume at their own keyframe
+        }
+        session.status(session.id(), RecordingStatus.ACTIVE, "resumed",
+                "resumed; " + (pauseOffsetMicros - before) / 1000 + " ms of media cut out");
+        return true;
+    }
+
+    private boolean anyVideoFlowing() {
+        for (int i = 0; i < specs.length; i++) {
+            if (specs[i].codec().isVideo() && allowed[i] && hadFrames[i]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Asks the senders of the consenting video tracks for a keyframe, at most once a second of session time. */
+    private void askKeyframes(long pts, String reason) {
+        if (keyframeAskedAt != Long.MIN_VALUE && pts - keyframeAskedAt < 1_000_000) {
+            return;
+        }
+        keyframeAskedAt = pts;
+        for (int i = 0; i < specs.length; i++) {
+            if (specs[i].codec().isVideo() && allowed[i]) {
+                requestKeyframe(i, reason);
+            }
+        }
+    }
+
+    private void requestKeyframe(int t, String reason) {
+        laneKeyframeRequests++;
+        session.emit(new RecordingEvent.KeyframeNeeded(session.id(), specs[t].id(), session.currentSsrc(t), reason));
+    }
+
+    /**
+     * Rotation: cuts {@code g} before the head frame {@code f} of track {@code t} (media time {@code pts}) when
+     * the policy (or a pending consent change / restart) says so and this frame can start a file — a keyframe of
+     * the file's video, or any frame of a file without video. Shortly before a boundary the video senders are
+     * asked for a keyframe, so a file does not overrun by a whole keyframe interval.
+     */
+    private void maybeRotate(OutputGroup g, int t, EncodedFrame f, long pts) {
+        boolean due = g.cutPending;
+        boolean soon = due;
+        long age = pts - g.originMicros();
+        if (rotation instanceof RotationPolicy.ByDuration d) {
+            long period = d.period().toNanos() / 1000;
+            due |= age >= period;
+            soon |= age >= period - RotationPolicy.KEYFRAME_LEAD_MICROS;
+        } else if (rotation instanceof RotationPolicy.BySize sz) {
+            long bytes = g.bytes();
+            due |= bytes >= sz.bytes();
+            // at the current rate, the limit is less than the lead time away
+            soon |= age > 0 && bytes + bytes * RotationPolicy.KEYFRAME_LEAD_MICROS / age >= sz.bytes();
+        } else if (rotation instanceof RotationPolicy.WallClock && g.boundary != null) {
+            Instant now = session.wallClockAt(pts + pauseOffsetMicros);
+            due |= !now.isBefore(g.boundary);
+            soon |= !now.isBefore(g.boundary.minusNanos(RotationPolicy.KEYFRAME_LEAD_MICROS * 1000));
+        }
+        if (!soon) {
+            return;
+        }
+        boolean video = g.videoInSegment(specs);
+        if (due && age > 0 && (!video || (specs[t].codec().isVideo() && f.keyframe()))) {
+            String why = g.cutPending ? "restart or consent change" : "rotation";
+            closeGroup(g);
+            open(g, pts);
+            if (!g.isOpen()) {
+                session.laneError("rotation: the next file could not be opened (" + why + ")");
+            }
+            return;
+        }
+        if (video && (g.keyframeAskedAt == Long.MIN_VALUE || pts - g.keyframeAskedAt >= 1_000_000)) {
+            g.keyframeAskedAt = pts;
+            for (int i : g.tracks) {
+                if (g.inSegment(i) && specs[i].codec().isVideo()) {
+                    requestKeyframe(i, "rotation");
+                }
+            }
+        }
+    }
+
+    private void onConsent(LaneItem.Consent c) {
+        List<String> names = new ArrayList<>();
+        for (int t : c.tracks()) {
+            names.add(specs[t].id());
+            if (allowed[t] == c.granted()) {
+                continue;
+            }
+            allowed[t] = c.granted();
+            gated[t] = c.granted() && specs[t].codec().isVideo();
+            OutputGroup g = groupOf(t);
+            if (g != null && g.isOpen()) {
+                boolean anyLeft = false;
+                for (int o : g.tracks) {
+                    anyLeft |= allowed[o];
+                }
+                if (!anyLeft) {
+                    closeGroup(g); // nobody left to record in this file
+                } else if (c.granted() != g.inSegment(t)) {
+                    g.cutPending = true; // the next file starts with (or without) the track, at a keyframe
+                }
+            }
+            if (c.granted() && specs[t].codec().isVideo() && hadFrames[t]) {
+                requestKeyframe(t, "consent");
+            }
+            session.status(specs[t].id(), c.granted() ? RecordingStatus.ACTIVE : RecordingStatus.INACTIVE,
+                    c.granted() ? "consent-given" : "consent-withdrawn",
+                    "participant " + c.participant() + (c.granted() ? " consented" : " withdrew consent"));
+        }
+        session.emit(new RecordingEvent.ConsentChanged(session.id(), c.participant(), c.granted(), names));
+    }
+
+    long pausedDrops() {
+        return pausedDrops;
+    }
+
     private boolean readyToOpen(OutputGroup g) {
+        boolean any = false;
+        for (int t : g.tracks) {
+            any |= allowed[t];
+        }
+        if (!any) {
+            return false; // nobody in this group consented: no file
+        }
         if (stopping || underPressure() || latestArrival - g.firstArrivalNanos >= openTimeoutNanos) {
             return true;
         }
         for (int t : g.tracks) {
-            if (!hadFrames[t] || formats[t] == null) {
+            if (allowed[t] && (!hadFrames[t] || formats[t] == null)) {
                 return false;
             }
         }
@@ -356,13 +613,16 @@ final class SessionLane implements Runnable {
         for (int t : g.tracks) {
             EncodedFrame head = held[t].peekFirst();
             startFormats[t] = head != null && head.formatChange() != null ? head.formatChange()
+                    : carriedFormat[t] != null ? carriedFormat[t]
                     : releasedFormat[t] != null ? releasedFormat[t] : formats[t];
-            ready[t] = hadFrames[t] && startFormats[t] != null && (head != null || continueAt != Long.MIN_VALUE);
+            ready[t] = allowed[t] && hadFrames[t] && startFormats[t] != null
+                    && (head != null || continueAt != Long.MIN_VALUE);
             if (ready[t]) {
                 if (continueAt == Long.MIN_VALUE) {
-                    origin = Math.min(origin, timeline.absoluteMicros(t, head.rtpTimestamp()) - sessionOrigin);
+                    origin = Math.min(origin, timeline.absoluteMicros(t, head.rtpTimestamp()) - sessionOrigin
+                            - pauseOffsetMicros);
                 }
-            } else {
+            } else if (allowed[t]) {
                 missing.add(specs[t].id());
             }
         }
@@ -379,12 +639,21 @@ final class SessionLane implements Runnable {
         values.put("track", trackNames.toString());
         values.put("codec", codecs.toString());
         values.put("ssrc", g.tracks.length == 1 ? Long.toString(session.currentSsrc(g.tracks[0])) : "");
-        Instant wall = session.wallClockAt(origin);
-        SegmentKey key = session.naming(g).render(values, wall, g.factory.extension(g.codecs(specs)));
+        Instant wall = session.wallClockAt(origin + pauseOffsetMicros);
+        NamingTemplate naming = g.tracks.length == 1 && session.perTrackLayout() ? perTrackNaming : combinedNaming;
+        SegmentKey key = naming.render(values, wall, g.factory.extension(g.codecs(specs)));
         String err = g.open(session.sink(), key, specs, startFormats, ready, origin, wall);
         if (err != null) {
             session.laneError(err);
+            session.status(session.id(), RecordingStatus.ERROR, "open-failed", err);
             return;
+        }
+        g.closedBefore = true;
+        if (rotation instanceof RotationPolicy.WallClock w) {
+            g.boundary = w.nextBoundary(wall);
+        }
+        if (session.status() == RecordingStatus.ERROR) {
+            session.status(session.id(), RecordingStatus.ACTIVE, "recovered", "writing again, to " + key.path());
         }
         List<String> names = new ArrayList<>();
         for (int t : g.tracks) {
@@ -423,6 +692,7 @@ final class SessionLane implements Runnable {
 
     private void finish() {
         release();
+        applyActions(Long.MAX_VALUE);
         for (OutputGroup g : groups) {
             closeGroup(g);
         }

@@ -33,6 +33,8 @@ final class MemoryOutputs {
     volatile boolean carryFormatChanges = true;
     /** Format changes the muxer was told about: "track:WxH". */
     final List<String> formatChanges = Collections.synchronizedList(new ArrayList<>());
+    /** Per muxer created (one per segment): what it saw, as in {@link #written}. */
+    final List<List<String>> perSegment = Collections.synchronizedList(new ArrayList<>());
 
     StorageSink sink() {
         return new StorageSink() {
@@ -111,8 +113,11 @@ final class MemoryOutputs {
 
             @Override
             public Muxer create(WritableByteChannel out) {
+                List<String> mine = Collections.synchronizedList(new ArrayList<>());
+                perSegment.add(mine);
                 return new Muxer() {
                     long frames;
+                    long bytes;
 
                     @Override
                     public int addTrack(TrackFormat format) {
@@ -134,8 +139,11 @@ final class MemoryOutputs {
                         }
                         out.write(ByteBuffer.wrap(frame.array(), 0, frame.length()));
                         frames++;
-                        written.add(track + ":" + frame.ptsMicros() + ":" + (frame.keyframe() ? "K" : "-") + ":"
-                                + frame.length());
+                        bytes += frame.length();
+                        String w = track + ":" + frame.ptsMicros() + ":" + (frame.keyframe() ? "K" : "-") + ":"
+                                + frame.length();
+                        written.add(w);
+                        mine.add(w);
                     }
 
                     @Override
@@ -150,7 +158,7 @@ final class MemoryOutputs {
 
                     @Override
                     public long bytesWritten() {
-                        return 0;
+                        return bytes;
                     }
 
                     @Override
