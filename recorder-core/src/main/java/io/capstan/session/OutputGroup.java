@@ -88,6 +88,13 @@ final class OutputGroup {
     long keyframeAskedAt = Long.MIN_VALUE;
     /** Wall-clock rotation: the boundary this segment ends at. */
     Instant boundary;
+    /**
+     * Where the next segment starts when this one is cut to continue in it (session micros), else Long.MIN_VALUE:
+     * the segment then covers exactly up to there, so consecutive segments' spans add up to the recording (an
+     * audio frame that straddles the cut is in this file, its tail overlaps the next one's start by less than a
+     * frame).
+     */
+    long cutAtMicros = Long.MIN_VALUE;
     /** A segment was opened before: the next one continues the session timeline where it is. */
     boolean closedBefore;
 
@@ -289,6 +296,10 @@ final class OutputGroup {
             }
         }
         long duration = total == 0 ? 0 : maxEndMicros;
+        if (cutAtMicros != Long.MIN_VALUE && total > 0) {
+            duration = Math.max(0, cutAtMicros - originSessionMicros);
+        }
+        cutAtMicros = Long.MIN_VALUE;
         SegmentInfo info = new SegmentInfo(location, key.path(), factory.container(), List.copyOf(trackIds),
                 List.copyOf(formats), originSessionMicros, duration, startTime, counts, bytes, complete,
                 LongList.of(keyframes, keyframeCount));

@@ -371,6 +371,7 @@ final class SessionLane implements Runnable {
                 releasedFormat[best] = f.formatChange();
                 if (g != null && g.isOpen() && g.inSegment(best) && !g.carriesFormatChange(f)) {
                     // the container cannot carry the change in this file: the next segment starts at this frame
+                    g.cutAtMicros = bestPts;
                     closeGroup(g);
                     open(g, bestPts);
                 }
@@ -529,6 +530,7 @@ final class SessionLane implements Runnable {
         boolean video = g.videoInSegment(specs);
         if (due && age > 0 && (!video || (specs[t].codec().isVideo() && f.keyframe()))) {
             String why = g.cutPending ? "restart or consent change" : "rotation";
+            g.cutAtMicros = pts;
             closeGroup(g);
             open(g, pts);
             if (!g.isOpen()) {

@@ -58,6 +58,7 @@ public final class CapstanCli {
               environment: UPLOAD_RECORDINGS, S3_BUCKET, S3_ENDPOINT, S3_REGION, S3_PREFIX, S3_PATH_STYLE,
                    S3_USE_SSL, S3_ACCESS_KEY, S3_SECRET_KEY, S3_SESSION_TOKEN, DELETE_RECORDING_AFTER_UPLOAD
                    (flags win; secrets only from the environment or the credentials file)
+            SESSION (convert, listen): [--rotate 20|20s|5m|10M|1h@wallclock|disabled]   env RECORD_ROTATION
             HOOKS: [--hook COMMAND] [--hook-timeout 30s] [--metadata-url URL] [--node-alias NAME]
             environment (a flag wins): RECORD_HOOK, RECORD_METADATA_URL, RECORD_NODE_ALIAS, RECORD_DIR (serve --dir),
                                        RECORD_TOKEN (serve --token)
@@ -68,6 +69,8 @@ public final class CapstanCli {
 
     private final PrintStream stdout;
     private final PrintStream err;
+    /** Session settings from the options of the running command (rotation...), applied to its session builder. */
+    private java.util.function.UnaryOperator<io.capstan.session.RecordingSession.Builder> tuning = b -> b;
     private final Map<String, String> env;
     private final CountDownLatch serveStop = new CountDownLatch(1);
     private volatile java.net.InetSocketAddress serving;
@@ -125,7 +128,7 @@ public final class CapstanCli {
 
     private static final List<String> FLAGS = List.of("--per-track", "--s3-path-style", "--delete-after-upload");
     private static final List<String> VALUED = List.of("--sdp", "--pcap", "--out", "--container", "--report",
-            "--duration", "--stream", "--bind", "--s3-endpoint", "--s3-bucket", "--s3-region", "--s3-prefix",
+            "--duration", "--stream", "--bind", "--rotate", "--s3-endpoint", "--s3-bucket", "--s3-region", "--s3-prefix",
             "--s3-credentials-file", "--upload-timeout", "--spool", "--hook", "--hook-timeout", "--metadata-url",
             "--node-alias", "--dir", "--port", "--token", "--disposition");
 
@@ -207,7 +210,22 @@ public final class CapstanCli {
 
     // ---------------------------------------------------------------- convert
 
+    /** Session settings shared by convert and listen: {@code --rotate} (or RECORD_ROTATION). */
+    private void sessionOptions(Map<String, String> o) throws CliException {
+        String r = o.getOrDefault("--rotate", env.get("RECORD_ROTATION"));
+        if (r != null && !r.isBlank()) {
+            io.capstan.session.RotationPolicy policy;
+            try {
+                policy = io.capstan.session.RotationPolicy.parse(r);
+            } catch (IllegalArgumentException e) {
+                throw new CliException(2, e.getMessage());
+            }
+            tuning = b -> b.rotation(policy);
+        }
+    }
+
     private int convert(Map<String, String> o) throws CliException, IOException {
+        sessionOptions(o);
         Path sdpPath = Path.of(required(o, "--sdp"));
         Path pcapPath = Path.of(required(o, "--pcap"));
         Path out = outDir(required(o, "--out"));
@@ -302,7 +320,7 @@ public final class CapstanCli {
             }
             Instant start = Instant.ofEpochSecond(0, first.timestampNanos());
             rec = new Recorder(tracks, sink, container, perTrack, stream, InstantSource.fixed(start),
-                    Duration.ofSeconds(60), err, hooks.hooks);
+                    Duration.ofSeconds(60), err, hooks.hooks, tuning);
             rec.session.start();
             try {
                 UdpDatagram d = first;
@@ -411,6 +429,7 @@ public final class CapstanCli {
     // ---------------------------------------------------------------- listen
 
     private int listen(Map<String, String> o) throws CliException, IOException, InterruptedException {
+        sessionOptions(o);
         Path sdpPath = Path.of(required(o, "--sdp"));
         Path out = outDir(required(o, "--out"));
         SessionDescription sdp = readSdp(sdpPath);
@@ -436,7 +455,7 @@ public final class CapstanCli {
                        Duration duration, StorageSink sink, Duration uploadTimeout, CountDownLatch finished,
                        Hooks hooks) throws CliException, IOException, InterruptedException {
         Recorder rec = new Recorder(tracks, sink, container(o), o.containsKey("--per-track"),
-                stream(o, baseName(sdpPath)), InstantSource.system(), Duration.ZERO, err, hooks.hooks);
+                stream(o, baseName(sdpPath)), InstantSource.system(), Duration.ZERO, err, hooks.hooks, tuning);
         UdpReceiver.Builder rb = UdpReceiver.builder(rec::datagram);
         rb.ports(rec.ports().stream().mapToInt(Integer::intValue).toArray());
         rb.bindAddress(o.containsKey("--bind") ? java.net.InetAddress.getByName(o.get("--bind"))

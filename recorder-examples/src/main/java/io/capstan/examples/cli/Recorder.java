@@ -36,12 +36,16 @@ final class Recorder {
 
     Recorder(SdpTracks tracks, StorageSink sink, Container container, boolean perTrack, String stream, InstantSource clock,
              Duration backpressure, PrintStream log) throws CliException {
-        this(tracks, sink, container, perTrack, stream, clock, backpressure, log, List.of());
+        this(tracks, sink, container, perTrack, stream, clock, backpressure, log, List.of(), b -> b);
     }
 
-    /** With {@code hooks} run for every closed segment (off the muxing lane; see {@link SegmentHooks}). */
+    /**
+     * With {@code hooks} run for every closed segment (off the muxing lane; see {@link SegmentHooks}) and
+     * {@code tune} applied to the session builder last (rotation, naming).
+     */
     Recorder(SdpTracks tracks, StorageSink sink, Container container, boolean perTrack, String stream, InstantSource clock,
-             Duration backpressure, PrintStream log, List<SegmentHook> hooks) throws CliException {
+             Duration backpressure, PrintStream log, List<SegmentHook> hooks,
+             java.util.function.UnaryOperator<RecordingSession.Builder> tune) throws CliException {
         this.tracks = tracks;
         RecordingSession.Builder b = RecordingSession.builder()
                 .stream(stream)
@@ -56,7 +60,7 @@ final class Recorder {
             for (SdpTracks.Entry e : tracks.entries) {
                 b.track(e.spec());
             }
-            session = b.build();
+            session = tune.apply(b).build();
         } catch (IllegalArgumentException e) {
             throw new CliException(1, e.getMessage());
         }

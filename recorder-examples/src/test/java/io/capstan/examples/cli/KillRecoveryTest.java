@@ -159,19 +159,19 @@ class KillRecoveryTest {
      * sent in the first pass only.
      */
     private double[] replay(double seconds) throws Exception {
-        List<List<Sent>> plans = new ArrayList<>();
+        List<List<LoopedCapture.Sent>> plans = new ArrayList<>();
         double[] media = new double[CASES.size()];
         for (int i = 0; i < CASES.size(); i++) {
-            plans.add(looped(CASES.get(i).fixture(), 1000 + 100 * i, seconds));
+            plans.add(LoopedCapture.plan(CASES.get(i).fixture(), 1000 + 100 * i, seconds));
             media[i] = mediaSeconds(CASES.get(i).fixture(), 1000 + 100 * i, plans.get(i));
         }
-        List<Sent> all = new ArrayList<>();
+        List<LoopedCapture.Sent> all = new ArrayList<>();
         plans.forEach(all::addAll);
-        all.sort(java.util.Comparator.comparingLong(Sent::atNanos));
+        all.sort(java.util.Comparator.comparingLong(LoopedCapture.Sent::atNanos));
         try (DatagramSocket sock = new DatagramSocket()) {
             InetAddress lo = InetAddress.getLoopbackAddress();
             long start = System.nanoTime();
-            for (Sent d : all) {
+            for (LoopedCapture.Sent d : all) {
                 while (System.nanoTime() - start < d.atNanos()) {
                     Thread.sleep(1);
                 }
@@ -185,7 +185,7 @@ class KillRecoveryTest {
     }
 
     /** The longest RTP timestamp span among the plan's streams, in seconds (clock rates from the SDP). */
-    private static double mediaSeconds(String fixture, int portOffset, List<Sent> plan) throws IOException {
+    private static double mediaSeconds(String fixture, int portOffset, List<LoopedCapture.Sent> plan) throws IOException {
         String sdp = Files.readString(ConvertConformanceTest.FIXTURES.resolve(fixture + ".sdp"));
         Map<Integer, Integer> clock = new java.util.HashMap<>();
         Matcher m = Pattern.compile("(?m)^m=\\w+ (\\d+) [^\\n]*\\n(?:(?!m=)[^\\n]*\\n)*?a=rtpmap:\\d+ [^/]+/(\\d+)")
@@ -194,9 +194,9 @@ class KillRecoveryTest {
             clock.put(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
         }
         Map<Integer, long[]> range = new java.util.HashMap<>();
-        for (Sent s : plan) {
+        for (LoopedCapture.Sent s : plan) {
             if (s.port() % 2 == 0 && s.bytes().length >= 12) {
-                long ts = readU32(s.bytes(), 4);
+                long ts = LoopedCapture.readU32(s.bytes(), 4);
                 long[] r = range.computeIfAbsent(s.port(), k -> new long[] {ts, 0});
                 r[1] = Math.max(r[1], (ts - r[0]) & 0xFFFFFFFFL);
             }
@@ -211,75 +211,6 @@ class KillRecoveryTest {
         return max;
     }
 
-    record Sent(long atNanos, int port, byte[] bytes) {
-    }
-
-    private static List<Sent> looped(String fixture, int portOffset, double seconds) throws IOException {
-        List<Sent> one = new ArrayList<>();
-        try (CaptureReader r = CaptureReader.open(ConvertConformanceTest.FIXTURES.resolve(fixture + ".pcap"))) {
-            UdpDatagram d;
-            long first = -1;
-            while ((d = r.next()) != null) {
-                if (first < 0) {
-                    first = d.timestampNanos();
-                }
-                one.add(new Sent(d.timestampNanos() - first, d.dstPort() + portOffset,
-                        java.util.Arrays.copyOfRange(d.buffer(), d.offset(), d.offset() + d.length())));
-            }
-        }
-        // per RTP port (even): sequence number and timestamp span of one pass, and the timestamp step
-        Map<Integer, long[]> span = new java.util.HashMap<>(); // port -> {firstSeq, lastSeq, firstTs, lastTs, step}
-        for (Sent s : one) {
-            if (s.port() % 2 != 0 || s.bytes().length < 12) {
-                continue;
-            }
-            long seq = ((s.bytes()[2] & 0xFF) << 8) | (s.bytes()[3] & 0xFF);
-            long ts = readU32(s.bytes(), 4);
-            long[] v = span.get(s.port());
-            if (v == null) {
-                span.put(s.port(), new long[] {seq, seq, ts, ts, 0});
-            } else {
-                if (ts != v[3] && v[4] == 0) {
-                    v[4] = (ts - v[3]) & 0xFFFFFFFFL;
-                }
-                v[1] = seq;
-                v[3] = ts;
-            }
-        }
-        long passNanos = one.get(one.size() - 1).atNanos() + 40_000_000L;
-        List<Sent> out = new ArrayList<>();
-        for (int pass = 0; pass * passNanos < seconds * 1e9; pass++) {
-            for (Sent s : one) {
-                long at = s.atNanos() + pass * passNanos;
-                if (at >= seconds * 1e9) {
-                    break;
-                }
-                long[] v = span.get(s.port());
-                if (v == null) {
-                    if (pass == 0) {
-                        out.add(s); // RTCP: first pass only
-                    }
-                    continue;
-                }
-                byte[] b = s.bytes().clone();
-                long seqPass = ((v[1] - v[0]) & 0xFFFF) + 1;
-                long tsPass = ((v[3] - v[2]) & 0xFFFFFFFFL) + v[4];
-                long seq = (((b[2] & 0xFF) << 8) | (b[3] & 0xFF)) + pass * seqPass;
-                long ts = readU32(b, 4) + pass * tsPass;
-                b[2] = (byte) (seq >> 8);
-                b[3] = (byte) seq;
-                for (int k = 0; k < 4; k++) {
-                    b[4 + k] = (byte) (ts >>> (24 - 8 * k));
-                }
-                out.add(new Sent(at, s.port(), b));
-            }
-        }
-        return out;
-    }
-
-    private static long readU32(byte[] b, int at) {
-        return ((long) (b[at] & 0xFF) << 24) | ((b[at + 1] & 0xFF) << 16) | ((b[at + 2] & 0xFF) << 8) | (b[at + 3] & 0xFF);
-    }
 
     /** End of the last packet (pts + duration) over all streams, in seconds from the file's first packet. */
     static double lastPacketEnd(Path f) {
