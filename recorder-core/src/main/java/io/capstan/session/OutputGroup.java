@@ -52,6 +52,13 @@ final class OutputGroup {
     private List<TrackFormat> formats;
     private TrackFormat[] current;     // session track index -> format of its frames in this segment
     long firstArrivalNanos = Long.MIN_VALUE;
+    /** Segments opened so far ({@code {index}} of the current one). */
+    int segmentIndex;
+    /**
+     * Naming: when set, the current segment was opened under a temporary key and is committed under the key this
+     * renders from the segment's media duration (templates with {@code {duration}}, {@code {endTime}}...).
+     */
+    java.util.function.LongFunction<SegmentKey> finalKey;
 
     OutputGroup(int[] tracks, MuxerFactory factory, int sessionTracks) {
         this.tracks = tracks;
@@ -277,7 +284,7 @@ final class OutputGroup {
         if (output != null) {
             bytes = output.bytesWritten();
             try {
-                output.commit();
+                commitOutput(errors);
             } catch (IOException | RuntimeException e) {
                 complete = false;
                 errors.add("committing " + key.path() + " failed: " + message(e));
@@ -309,6 +316,32 @@ final class OutputGroup {
         muxer = null;
         Arrays.fill(muxTrack, -1);
         return info;
+    }
+
+    /**
+     * Commits the output; under the final name when the naming template needs end values ({@link #finalKey}). A
+     * sink that cannot rename keeps the temporary name (reported in {@code errors}).
+     */
+    private void commitOutput(List<String> errors) throws IOException {
+        java.util.function.LongFunction<SegmentKey> rename = finalKey;
+        finalKey = null;
+        if (rename == null) {
+            output.commit();
+            return;
+        }
+        long total = 0;
+        for (int t : tracks) {
+            total += muxTrack[t] >= 0 ? frames[t] : 0;
+        }
+        SegmentKey fin = rename.apply(total == 0 ? 0 : maxEndMicros);
+        try {
+            output.commit(fin);
+            key = fin;
+        } catch (IOException e) {
+            errors.add("cannot name " + key.path() + " " + fin.path() + ": " + message(e)
+                    + "; it keeps its temporary name");
+            output.commit();
+        }
     }
 
     static String message(Throwable e) {

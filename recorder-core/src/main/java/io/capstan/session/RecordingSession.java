@@ -67,6 +67,7 @@ public final class RecordingSession implements AutoCloseable {
     private final Layout layout;
     private final NamingTemplate combinedNaming;
     private final NamingTemplate perTrackNaming;
+    private final Map<String, String> nameLabels; // naming: room, participant, mediaSessionId
     private final long backpressureNanos;
     private final long keyframeIntervalNanos;
     private final TrackSpec[] specs;
@@ -93,6 +94,7 @@ public final class RecordingSession implements AutoCloseable {
         this.layout = b.layout;
         this.combinedNaming = b.combinedNaming;
         this.perTrackNaming = b.perTrackNaming;
+        this.nameLabels = Map.copyOf(b.nameLabels);
         this.backpressureNanos = b.backpressure.toNanos();
         this.keyframeIntervalNanos = b.keyframeRequestInterval.toNanos();
         this.specs = b.tracks.toArray(new TrackSpec[0]);
@@ -166,8 +168,10 @@ public final class RecordingSession implements AutoCloseable {
         requireRunning("restart");
         Objects.requireNonNull(overrides, "overrides");
         laneControl(new LaneItem.Restart(overrides.rotation() != null ? overrides.rotation() : rotation,
-                overrides.naming() != null ? new NamingTemplate(overrides.naming()) : combinedNaming,
-                overrides.perTrackNaming() != null ? new NamingTemplate(overrides.perTrackNaming()) : perTrackNaming));
+                overrides.naming() != null ? new NamingTemplate(overrides.naming(), combinedNaming.options())
+                        : combinedNaming,
+                overrides.perTrackNaming() != null
+                        ? new NamingTemplate(overrides.perTrackNaming(), perTrackNaming.options()) : perTrackNaming));
     }
 
     /** What {@link #restart} changes; null = keep the session's default. */
@@ -428,6 +432,26 @@ public final class RecordingSession implements AutoCloseable {
         }
     }
 
+    /** Naming: a host-given label ({@code room}, {@code participant}, {@code mediaSessionId}), or "". */
+    /** The participant a track belongs to (consent), or null. */
+    String participantOf(String trackId) {
+        for (Map.Entry<String, List<String>> p : participants.entrySet()) {
+            if (p.getValue().contains(trackId)) {
+                return p.getKey();
+            }
+        }
+        return null;
+    }
+
+    String nameLabel(String name) {
+        return nameLabels.getOrDefault(name, "");
+    }
+
+    /** Naming: the server clock ({@code {startTimeMillis}}, {@code {endTimeMillis}}). */
+    Instant serverNow() {
+        return clock.instant();
+    }
+
     Instant wallClockAt(long sessionMicros) {
         Instant s = startInstant == null ? clock.instant() : startInstant;
         return s.plusNanos(sessionMicros * 1000);
@@ -465,6 +489,8 @@ public final class RecordingSession implements AutoCloseable {
         private InstantSource clock = InstantSource.system();
         private NamingTemplate combinedNaming = new NamingTemplate("{stream}_{startTime}");
         private NamingTemplate perTrackNaming = new NamingTemplate("{stream}_{track}_{startTime}");
+        private NamingOptions namingOptions = NamingOptions.DEFAULT;
+        private final Map<String, String> nameLabels = new java.util.HashMap<>();
         private Duration latency = Duration.ofMillis(300);
         private Duration syncWindow = Duration.ofSeconds(3);
         private Duration openTimeout = Duration.ofSeconds(5);
@@ -532,15 +558,48 @@ public final class RecordingSession implements AutoCloseable {
             return this;
         }
 
-        /** Name template for combined files, e.g. {@code {stream}/{stream}_{startTime}}. */
+        /**
+         * Name template for combined files, e.g. {@code {stream}/{yyyy}/{MM}/{dd}/{stream}_{startTime}}; see
+         * {@link NamingTemplate} for the placeholders.
+         */
         public Builder naming(String template) {
-            this.combinedNaming = new NamingTemplate(template);
+            this.combinedNaming = new NamingTemplate(template, namingOptions);
             return this;
         }
 
         /** Name template for per-track files. */
         public Builder perTrackNaming(String template) {
-            this.perTrackNaming = new NamingTemplate(template);
+            this.perTrackNaming = new NamingTemplate(template, namingOptions);
+            return this;
+        }
+
+        /** How values are written into names (encoding, excluded characters, numbering); for both templates. */
+        public Builder namingOptions(NamingOptions v) {
+            this.namingOptions = Objects.requireNonNull(v);
+            this.combinedNaming = combinedNaming.withOptions(v);
+            this.perTrackNaming = perTrackNaming.withOptions(v);
+            return this;
+        }
+
+        /** Room name ({@code {room}} in names). Encoded or sanitized when used in names. */
+        public Builder room(String v) {
+            nameLabels.put("room", Objects.requireNonNull(v));
+            return this;
+        }
+
+        /**
+         * Participant / login ({@code {participant}}, {@code {login}} in names) of the whole session. Files of
+         * tracks that belong to one participant declared with {@link #participant(String, String...)} use that
+         * participant's name instead.
+         */
+        public Builder participant(String v) {
+            nameLabels.put("participant", Objects.requireNonNull(v));
+            return this;
+        }
+
+        /** The host's media session id, e.g. a WebRTC session ({@code {mediaSessionId}} in names). */
+        public Builder mediaSessionId(String v) {
+            nameLabels.put("mediaSessionId", Objects.requireNonNull(v));
             return this;
         }
 

@@ -61,7 +61,6 @@ final class SessionLane implements Runnable {
     private boolean decided;
     private long sessionOrigin;
     private boolean stopping;
-    private int segmentIndex;
     private final long[] excludedDrops;
 
     // ---- rotation, pause, consent (lane only)
@@ -422,8 +421,8 @@ final class SessionLane implements Runnable {
             rotation = r.rotation();
             combinedNaming = r.combined();
             perTrackNaming = r.perTrack();
-            segmentIndex = 0;
             for (OutputGroup g : groups) {
+                g.segmentIndex = 0; // a new recording: numbered from 1 again
                 if (g.isOpen()) {
                     g.cutPending = true;
                 }
@@ -628,22 +627,44 @@ final class SessionLane implements Runnable {
                 missing.add(specs[t].id());
             }
         }
-        Map<String, String> values = new HashMap<>();
-        values.put("stream", session.streamName());
-        values.put("sessionId", session.id());
-        values.put("index", Integer.toString(++segmentIndex));
+        Instant wall = session.wallClockAt(origin + pauseOffsetMicros);
         StringBuilder trackNames = new StringBuilder();
         StringBuilder codecs = new StringBuilder();
+        String videoCodec = "";
+        String audioCodec = "";
         for (int t : g.tracks) {
+            String codec = specs[t].codec().name().toLowerCase(java.util.Locale.ROOT);
             trackNames.append(trackNames.length() > 0 ? "+" : "").append(specs[t].id());
-            codecs.append(codecs.length() > 0 ? "+" : "").append(specs[t].codec().name().toLowerCase());
+            codecs.append(codecs.length() > 0 ? "+" : "").append(codec);
+            if (specs[t].codec().isVideo() && videoCodec.isEmpty()) {
+                videoCodec = codec;
+            } else if (!specs[t].codec().isVideo() && audioCodec.isEmpty()) {
+                audioCodec = codec;
+            }
         }
-        values.put("track", trackNames.toString());
-        values.put("codec", codecs.toString());
-        values.put("ssrc", g.tracks.length == 1 ? Long.toString(session.currentSsrc(g.tracks[0])) : "");
-        Instant wall = session.wallClockAt(origin + pauseOffsetMicros);
+        NameValues values = NameValues.builder(wall)
+                .stream(session.streamName())
+                .room(session.nameLabel("room"))
+                .participant(participantName(g))
+                .mediaSessionId(session.nameLabel("mediaSessionId"))
+                .sessionId(session.id())
+                .index(++g.segmentIndex) // from 1 per session and file group
+                .track(trackNames.toString())
+                .codec(codecs.toString())
+                .videoCodec(videoCodec)
+                .audioCodec(audioCodec)
+                .ssrc(g.tracks.length == 1 ? Long.toString(session.currentSsrc(g.tracks[0])) : "")
+                .startTimeMillis(session.serverNow().toEpochMilli())
+                .build();
         NamingTemplate naming = g.tracks.length == 1 && session.perTrackLayout() ? perTrackNaming : combinedNaming;
-        SegmentKey key = naming.render(values, wall, g.factory.extension(g.codecs(specs)));
+        String extension = g.factory.extension(g.codecs(specs));
+        SegmentKey key = naming.render(values, extension);
+        // names with end values ({duration}...) are written under a temporary key ("open" in their place) and
+        // committed under the name rendered on close; DASH/HLS directories keep the name they were opened with
+        g.finalKey = naming.needsEnd() && !(g.factory instanceof io.capstan.mux.MuxerFactory.Grouped)
+                ? durationMicros -> naming.render(values.end(durationMicros, session.serverNow().toEpochMilli()),
+                        extension)
+                : null;
         String err = g.open(session.sink(), key, specs, startFormats, ready, origin, wall);
         if (err != null) {
             session.laneError(err);
@@ -668,6 +689,19 @@ final class SessionLane implements Runnable {
             session.laneError("track(s) " + missing + " had no media when " + key.path()
                     + " was opened; they are not in that file");
         }
+    }
+
+    /** {participant}: the one participant owning every track of the group, else the session's label. */
+    private String participantName(OutputGroup g) {
+        String owner = null;
+        for (int t : g.tracks) {
+            String p = session.participantOf(specs[t].id());
+            if (p == null || (owner != null && !owner.equals(p))) {
+                return session.nameLabel("participant");
+            }
+            owner = p;
+        }
+        return owner;
     }
 
     private OutputGroup groupOf(int track) {

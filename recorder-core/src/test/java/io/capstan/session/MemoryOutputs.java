@@ -28,6 +28,8 @@ final class MemoryOutputs {
     final List<String> committed = Collections.synchronizedList(new ArrayList<>());
     final List<String> aborted = Collections.synchronizedList(new ArrayList<>());
     volatile int failAfterFrames = -1;
+    /** Whether outputs can be committed under another key ({@link SegmentOutput#commit(SegmentKey)}). */
+    volatile boolean renames;
     volatile long writeDelayMillis;
     /** What {@code Muxer.formatChanged} answers (true: carried in the file). */
     volatile boolean carryFormatChanges = true;
@@ -42,6 +44,7 @@ final class MemoryOutputs {
             public SegmentOutput open(SegmentKey key, boolean seekable) {
                 return new SegmentOutput() {
                     long n;
+                    SegmentKey at = key;
 
                     @Override
                     public Optional<SeekableOutput> seekable() {
@@ -54,13 +57,22 @@ final class MemoryOutputs {
                     }
 
                     @Override
+                    public void commit(SegmentKey finalKey) throws IOException {
+                        if (!renames) {
+                            SegmentOutput.super.commit(finalKey);
+                        }
+                        at = finalKey;
+                        committed.add(finalKey.path());
+                    }
+
+                    @Override
                     public void abort() {
                         aborted.add(key.path());
                     }
 
                     @Override
                     public String location() {
-                        return "mem:" + key.path();
+                        return "mem:" + at.path();
                     }
 
                     @Override

@@ -14,6 +14,8 @@ import io.capstan.sdp.SessionDescription;
 import io.capstan.session.SegmentInfo;
 import io.capstan.storage.StorageSink;
 import io.capstan.storage.fs.FileSystemSink;
+import io.capstan.session.NamingOptions;
+import io.capstan.session.NamingTemplate;
 import io.capstan.storage.s3.S3Sink;
 
 import java.io.IOException;
@@ -43,9 +45,9 @@ public final class CapstanCli {
 
     static final String USAGE = """
             usage: capstan convert --sdp FILE --pcap FILE --out DIR [--container C] [--per-track]
-                                   [--report FILE.json] [--stream NAME] [HOOKS]
+                                   [--report FILE.json] [--stream NAME] [NAMING] [HOOKS]
                    capstan listen  --sdp FILE --out DIR [--duration 30s] [--container C] [--per-track]
-                                   [--report FILE.json] [--stream NAME] [--bind ADDRESS] [HOOKS]
+                                   [--report FILE.json] [--stream NAME] [--bind ADDRESS] [NAMING] [HOOKS]
                    capstan serve   [--dir DIR] [--port 8080] [--token T] [--disposition inline|attachment]
                                    [--bind ADDRESS]   HTTP: GET /api/records, GET /records/NAME[?start=S&end=E]
                    capstan recover FILE...   finalize files left by an interrupted recording (NAME.part -> NAME)
@@ -59,6 +61,12 @@ public final class CapstanCli {
                    S3_USE_SSL, S3_ACCESS_KEY, S3_SECRET_KEY, S3_SESSION_TOKEN, DELETE_RECORDING_AFTER_UPLOAD
                    (flags win; secrets only from the environment or the credentials file)
             SESSION (convert, listen): [--rotate 20|20s|5m|10M|1h@wallclock|disabled]   env RECORD_ROTATION
+            NAMING: [--template TEMPLATE] [--encode-names hex|base64] [--exclude-chars CHARS] [--no-index]
+                    [--tmp-dir DIR]   e.g. --template '{stream}/{yyyy}/{MM}/{dd}/{stream}_{index}_{duration}'
+              placeholders: {stream} {room} {track} {ssrc} {participant} {sessionId} {mediaSessionId} {codec}
+                   {videoCodec} {audioCodec} {startTime} {endTime} {startTimeMillis} {endTimeMillis} {duration}
+                   {index} {yyyy} {MM} {dd} {HH} {mm} {ss}
+              environment (a flag wins): RECORD_TEMPLATE, RECORD_TMP_DIR
             HOOKS: [--hook COMMAND] [--hook-timeout 30s] [--metadata-url URL] [--node-alias NAME]
             environment (a flag wins): RECORD_HOOK, RECORD_METADATA_URL, RECORD_NODE_ALIAS, RECORD_DIR (serve --dir),
                                        RECORD_TOKEN (serve --token)
@@ -126,11 +134,16 @@ public final class CapstanCli {
         }
     }
 
-    private static final List<String> FLAGS = List.of("--per-track", "--s3-path-style", "--delete-after-upload");
+    private static final List<String> FLAGS = List.of("--per-track", "--s3-path-style", "--delete-after-upload",
+            "--no-index");
     private static final List<String> VALUED = List.of("--sdp", "--pcap", "--out", "--container", "--report",
             "--duration", "--stream", "--bind", "--rotate", "--s3-endpoint", "--s3-bucket", "--s3-region", "--s3-prefix",
             "--s3-credentials-file", "--upload-timeout", "--spool", "--hook", "--hook-timeout", "--metadata-url",
-            "--node-alias", "--dir", "--port", "--token", "--disposition");
+            "--node-alias", "--dir", "--port", "--token", "--disposition", "--template", "--encode-names",
+            "--exclude-chars", "--tmp-dir");
+
+    static final String ENV_TEMPLATE = "RECORD_TEMPLATE";
+    static final String ENV_TMP_DIR = "RECORD_TMP_DIR";
 
     private static Map<String, String> parse(String[] args) throws CliException {
         Map<String, String> m = new LinkedHashMap<>();
@@ -202,6 +215,46 @@ public final class CapstanCli {
         return o.getOrDefault("--stream", fallback);
     }
 
+    /** --template (or RECORD_TEMPLATE), --encode-names, --exclude-chars, --no-index. */
+    private Recorder.Naming naming(Map<String, String> o) throws CliException {
+        NamingOptions opts = NamingOptions.DEFAULT;
+        try {
+            if (o.containsKey("--encode-names")) {
+                opts = opts.withEncoding(NamingOptions.Encoding.parse(o.get("--encode-names")));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new CliException(2, "--encode-names: " + e.getMessage());
+        }
+        if (o.containsKey("--exclude-chars")) {
+            opts = opts.withExcludedChars(o.get("--exclude-chars"));
+        }
+        if (o.containsKey("--no-index")) {
+            opts = opts.withIndex(false);
+        }
+        String template = Hooks.setting(o, "--template", env, ENV_TEMPLATE);
+        if (template != null) {
+            try {
+                new NamingTemplate(template, opts);
+            } catch (IllegalArgumentException e) {
+                throw new CliException(2, "--template: " + e.getMessage());
+            }
+        }
+        return new Recorder.Naming(template, opts);
+    }
+
+    /** The local sink under {@code out}; with --tmp-dir (or RECORD_TMP_DIR) files are written there first. */
+    private FileSystemSink localSink(Map<String, String> o, Path out) throws CliException {
+        String tmp = Hooks.setting(o, "--tmp-dir", env, ENV_TMP_DIR);
+        if (tmp == null) {
+            return new FileSystemSink(out);
+        }
+        Path dir = outDir(tmp);
+        if (dir.toAbsolutePath().normalize().startsWith(out.toAbsolutePath().normalize())) {
+            throw new CliException(2, "--tmp-dir " + tmp + " must not be inside --out " + out);
+        }
+        return FileSystemSink.builder(out).tmpDir(dir).build();
+    }
+
     private static String baseName(Path p) {
         String n = p.getFileName().toString();
         int dot = n.lastIndexOf('.');
@@ -234,12 +287,18 @@ public final class CapstanCli {
         if (!Files.isRegularFile(pcapPath)) {
             throw new CliException(1, "capture file not found: " + pcapPath);
         }
+        Recorder.Naming naming = naming(o);
         S3Options s3 = S3Options.from(o, env, false);
+        if (s3 != null && o.containsKey("--tmp-dir")) {
+            throw new CliException(2, "--tmp-dir applies to local files; with S3, --out is the spool");
+        }
+        StorageSink local = s3 == null ? localSink(o, out) : null;
         S3Sink uploads = s3 == null ? null : s3.open(out, null, stdout, err);
         int rc = 1;
         try (InputStream in = Files.newInputStream(pcapPath); Hooks hooks = Hooks.from(o, env, err)) {
-            rc = convertStream(in, pcapPath.toString(), tracks, out, uploads != null ? uploads : new FileSystemSink(out),
-                    container, o.containsKey("--per-track"), stream(o, baseName(pcapPath)), o.get("--report"), hooks);
+            rc = convertStream(in, pcapPath.toString(), tracks, out, uploads != null ? uploads : local,
+                    container, o.containsKey("--per-track"), stream(o, baseName(pcapPath)), o.get("--report"), hooks,
+                    naming);
         } finally {
             if (uploads != null) {
                 rc = finishUploads(uploads, s3.uploadTimeout, rc);
@@ -297,7 +356,7 @@ public final class CapstanCli {
 
     private int convertStream(InputStream in, String name, SdpTracks tracks, Path out, StorageSink sink,
                               Container container,
-                              boolean perTrack, String stream, String reportPath, Hooks hooks)
+                              boolean perTrack, String stream, String reportPath, Hooks hooks, Recorder.Naming naming)
             throws CliException, IOException {
         CaptureReader reader;
         try {
@@ -320,7 +379,7 @@ public final class CapstanCli {
             }
             Instant start = Instant.ofEpochSecond(0, first.timestampNanos());
             rec = new Recorder(tracks, sink, container, perTrack, stream, InstantSource.fixed(start),
-                    Duration.ofSeconds(60), err, hooks.hooks, tuning);
+                    Duration.ofSeconds(60), err, hooks.hooks, naming, tuning);
             rec.session.start();
             try {
                 UdpDatagram d = first;
@@ -435,12 +494,17 @@ public final class CapstanCli {
         SessionDescription sdp = readSdp(sdpPath);
         SdpTracks tracks = SdpTracks.from(sdp);
         Duration duration = o.containsKey("--duration") ? parseDuration(o.get("--duration")) : null;
+        Recorder.Naming naming = naming(o);
         S3Options s3 = S3Options.from(o, env, false);
+        if (s3 != null && o.containsKey("--tmp-dir")) {
+            throw new CliException(2, "--tmp-dir applies to local files; with S3, --out is the spool");
+        }
+        StorageSink local = s3 == null ? localSink(o, out) : null;
         S3Sink uploads = s3 == null ? null : s3.open(out, null, stdout, err);
         CountDownLatch finished = new CountDownLatch(1);
         int rc = 1;
         try (Hooks hooks = Hooks.from(o, env, err)) {
-            rc = listen(o, sdpPath, out, sdp, tracks, duration, uploads != null ? uploads : new FileSystemSink(out),
+            rc = listen(o, sdpPath, out, sdp, tracks, duration, naming, uploads != null ? uploads : local,
                     s3 == null ? Duration.ZERO : s3.uploadTimeout, finished, hooks);
         } finally {
             if (uploads != null) {
@@ -452,10 +516,10 @@ public final class CapstanCli {
     }
 
     private int listen(Map<String, String> o, Path sdpPath, Path out, SessionDescription sdp, SdpTracks tracks,
-                       Duration duration, StorageSink sink, Duration uploadTimeout, CountDownLatch finished,
-                       Hooks hooks) throws CliException, IOException, InterruptedException {
+                       Duration duration, Recorder.Naming naming, StorageSink sink, Duration uploadTimeout,
+                       CountDownLatch finished, Hooks hooks) throws CliException, IOException, InterruptedException {
         Recorder rec = new Recorder(tracks, sink, container(o), o.containsKey("--per-track"),
-                stream(o, baseName(sdpPath)), InstantSource.system(), Duration.ZERO, err, hooks.hooks, tuning);
+                stream(o, baseName(sdpPath)), InstantSource.system(), Duration.ZERO, err, hooks.hooks, naming, tuning);
         UdpReceiver.Builder rb = UdpReceiver.builder(rec::datagram);
         rb.ports(rec.ports().stream().mapToInt(Integer::intValue).toArray());
         rb.bindAddress(o.containsKey("--bind") ? java.net.InetAddress.getByName(o.get("--bind"))
@@ -618,7 +682,7 @@ public final class CapstanCli {
             int rc;
             try (Hooks hooks = Hooks.from(Map.of(), Map.of(), err)) {
                 rc = convertStream(pcap, "demo.pcap", tracks, out, new FileSystemSink(out), Container.AUTO, false,
-                        "demo", out.resolve("demo-report.json").toString(), hooks);
+                        "demo", out.resolve("demo-report.json").toString(), hooks, Recorder.Naming.DEFAULT);
             }
             reports.add(out.resolve("demo-report.json").toString());
             stdout.println("report: " + String.join(", ", reports));

@@ -5,6 +5,7 @@ import io.capstan.mux.Container;
 import io.capstan.mux.standard.StandardMuxers;
 import io.capstan.rtp.RtcpParser;
 import io.capstan.session.Layout;
+import io.capstan.session.NamingOptions;
 import io.capstan.session.RecordingEvent;
 import io.capstan.session.RecordingSession;
 import io.capstan.session.SegmentInfo;
@@ -36,15 +37,26 @@ final class Recorder {
 
     Recorder(SdpTracks tracks, StorageSink sink, Container container, boolean perTrack, String stream, InstantSource clock,
              Duration backpressure, PrintStream log) throws CliException {
-        this(tracks, sink, container, perTrack, stream, clock, backpressure, log, List.of(), b -> b);
+        this(tracks, sink, container, perTrack, stream, clock, backpressure, log, List.of());
     }
 
     /**
-     * With {@code hooks} run for every closed segment (off the muxing lane; see {@link SegmentHooks}) and
-     * {@code tune} applied to the session builder last (rotation, naming).
+     * With {@code hooks} run for every closed segment (off the muxing lane; see {@link SegmentHooks}); the last
+     * constructor also applies {@code tune} to the session builder (rotation).
      */
     Recorder(SdpTracks tracks, StorageSink sink, Container container, boolean perTrack, String stream, InstantSource clock,
-             Duration backpressure, PrintStream log, List<SegmentHook> hooks,
+             Duration backpressure, PrintStream log, List<SegmentHook> hooks) throws CliException {
+        this(tracks, sink, container, perTrack, stream, clock, backpressure, log, hooks, Naming.DEFAULT, b -> b);
+    }
+
+    /** File naming from the command line: a template (null: the library's defaults) and its options. */
+    record Naming(String template, NamingOptions options) {
+        static final Naming DEFAULT = new Naming(null, NamingOptions.DEFAULT);
+    }
+
+    /** With file names from {@code naming} (the template applies to combined and to per-track files). */
+    Recorder(SdpTracks tracks, StorageSink sink, Container container, boolean perTrack, String stream, InstantSource clock,
+             Duration backpressure, PrintStream log, List<SegmentHook> hooks, Naming naming,
              java.util.function.UnaryOperator<RecordingSession.Builder> tune) throws CliException {
         this.tracks = tracks;
         RecordingSession.Builder b = RecordingSession.builder()
@@ -56,6 +68,10 @@ final class Recorder {
                 .backpressure(backpressure)
                 .listener(SegmentHooks.of(stream, e -> onEvent(e, log), hooks));
         try {
+            b.namingOptions(naming.options());
+            if (naming.template() != null) {
+                b.naming(naming.template()).perTrackNaming(naming.template());
+            }
             b.muxers(StandardMuxers.selector(container, perTrack));
             for (SdpTracks.Entry e : tracks.entries) {
                 b.track(e.spec());

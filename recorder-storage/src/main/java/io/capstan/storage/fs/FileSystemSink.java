@@ -13,6 +13,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -20,15 +21,26 @@ import java.util.Optional;
 
 /**
  * Stores segments as files under a root directory. A segment is written as {@code NAME.part} next to its final
- * name and moved atomically to {@code NAME} on commit, so a reader never sees a half-written file under a final
- * name (a crash leaves a {@code .part} that still plays up to its last cluster / page). An existing file is never
- * overwritten: a commit onto a taken name gets a {@code -1}, {@code -2}... suffix. Keys are relative and
- * validated ({@link SegmentKey}); the resolved path is checked once more to stay under the root.
+ * name (or, with a {@linkplain Builder#tmpDir temporary directory}, at the same relative path under that directory)
+ * and moved to {@code NAME} on commit, so a reader never sees a half-written file under a final name (a crash leaves
+ * a {@code .part} that still plays up to its last cluster / page). An existing file is never overwritten: a commit
+ * onto a taken name gets a {@code -1}, {@code -2}... suffix before the extension (the move is a hard link + unlink
+ * where the file system allows it, which cannot replace a file that appeared meanwhile). A segment can be committed
+ * under another key than it was opened with ({@link SegmentOutput#commit(SegmentKey)}: names rendered on close).
+ * Keys are relative and validated ({@link SegmentKey}); the resolved path is checked once more to stay under the
+ * root.
+ *
+ * <pre>
+ *   root/                       tmpDir/ (optional, e.g. a local disk when root is slow or watched)
+ *     demo/                       demo/
+ *       demo_20261121T101500Z.webm  demo_open.webm.part   (moved into root/demo/ on commit)
+ * </pre>
  */
 public final class FileSystemSink implements StorageSink {
 
     private final Path root;
     private final boolean fsync;
+    private final Path tmpDir;
 
     /** A sink under {@code root} that fsyncs each segment on commit. */
     public FileSystemSink(Path root) {
@@ -36,8 +48,48 @@ public final class FileSystemSink implements StorageSink {
     }
 
     public FileSystemSink(Path root, boolean fsyncOnCommit) {
+        this(root, fsyncOnCommit, null);
+    }
+
+    private FileSystemSink(Path root, boolean fsyncOnCommit, Path tmpDir) {
         this.root = root.toAbsolutePath().normalize();
         this.fsync = fsyncOnCommit;
+        this.tmpDir = tmpDir == null ? null : tmpDir.toAbsolutePath().normalize();
+    }
+
+    public static Builder builder(Path root) {
+        return new Builder(root);
+    }
+
+    /** Options of a {@link FileSystemSink}. */
+    public static final class Builder {
+        private final Path root;
+        private boolean fsync = true;
+        private Path tmpDir;
+
+        private Builder(Path root) {
+            this.root = java.util.Objects.requireNonNull(root);
+        }
+
+        /** Whether each segment is fsynced on commit (default true). */
+        public Builder fsync(boolean v) {
+            this.fsync = v;
+            return this;
+        }
+
+        /**
+         * Writes segments being recorded under {@code dir} (mirroring their key paths) and moves them into the root
+         * on commit: a rename when both are on one file system, otherwise a copy to a {@code .part} in the root,
+         * fsync, and a rename. DASH/HLS groups are written in the root. Null: next to the final name (default).
+         */
+        public Builder tmpDir(Path dir) {
+            this.tmpDir = dir;
+            return this;
+        }
+
+        public FileSystemSink build() {
+            return new FileSystemSink(root, fsync, tmpDir);
+        }
     }
 
     public Path root() {
@@ -58,15 +110,31 @@ public final class FileSystemSink implements StorageSink {
         return p;
     }
 
+    /** The temporary directory, if one is set. */
+    public java.util.Optional<Path> tmpDir() {
+        return java.util.Optional.ofNullable(tmpDir);
+    }
+
     @Override
     public SegmentOutput open(SegmentKey key, boolean seekable) throws IOException {
         Path target = resolve(key);
         Files.createDirectories(target.getParent());
-        return openAt(target);
+        if (tmpDir == null) {
+            return openAt(target);
+        }
+        Path part = tmpDir.resolve(key.path() + ".part").normalize();
+        if (!part.startsWith(tmpDir)) {
+            throw new IllegalArgumentException("segment key escapes the temporary directory: " + key.path());
+        }
+        Files.createDirectories(part.getParent());
+        return open(part, target);
     }
 
     private SegmentOutput openAt(Path target) throws IOException {
-        Path part = target.resolveSibling(target.getFileName() + ".part");
+        return open(target.resolveSibling(target.getFileName() + ".part"), target);
+    }
+
+    private SegmentOutput open(Path part, Path target) throws IOException {
         FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.READ, StandardOpenOption.TRUNCATE_EXISTING);
         return new FileOutput(ch, part, target);
@@ -154,6 +222,7 @@ public final class FileSystemSink implements StorageSink {
         private final Path part;
         private final Path target;
         private Path committed;
+        private boolean synced;     // closed by a commit that failed to move the file: a commit may be retried
         private long written;
         private boolean open = true;
 
@@ -233,40 +302,33 @@ public final class FileSystemSink implements StorageSink {
 
         @Override
         public void commit() throws IOException {
+            commitTo(target);
+        }
+
+        @Override
+        public void commit(SegmentKey finalKey) throws IOException {
+            commitTo(resolve(finalKey));
+        }
+
+        private void commitTo(Path dest) throws IOException {
             if (committed != null) {
                 return;
             }
-            if (!open) {
+            if (open) {
+                try {
+                    if (fsync) {
+                        ch.force(true);
+                    }
+                } finally {
+                    open = false;
+                    ch.close();
+                }
+                synced = true;
+            } else if (!synced) {
                 throw new IOException("output already closed: " + part);
             }
-            try {
-                if (fsync) {
-                    ch.force(true);
-                }
-            } finally {
-                open = false;
-                ch.close();
-            }
-            Path dest = target;
-            for (int i = 1; ; i++) {
-                try {
-                    if (Files.exists(dest)) {
-                        throw new FileAlreadyExistsException(dest.toString());
-                    }
-                    try {
-                        Files.move(part, dest, StandardCopyOption.ATOMIC_MOVE);
-                    } catch (AtomicMoveNotSupportedException e) {
-                        Files.move(part, dest);
-                    }
-                    committed = dest;
-                    return;
-                } catch (FileAlreadyExistsException e) {
-                    if (i > 1000) {
-                        throw e;
-                    }
-                    dest = withSuffix(target, i);
-                }
-            }
+            Files.createDirectories(dest.getParent());
+            committed = place(part, dest);
         }
 
         @Override
@@ -297,11 +359,73 @@ public final class FileSystemSink implements StorageSink {
         }
     }
 
+    /**
+     * Moves {@code src} to {@code target}, or to {@code target} with a {@code -1}, {@code -2}... suffix when that
+     * name is taken; never replaces a file.
+     *
+     * @return where the file went
+     */
+    private Path place(Path src, Path target) throws IOException {
+        Path dest = target;
+        for (int i = 1; ; i++) {
+            try {
+                moveNoReplace(src, dest);
+                return dest;
+            } catch (FileAlreadyExistsException e) {
+                if (i > 1000) {
+                    throw e;
+                }
+                dest = withSuffix(target, i);
+            }
+        }
+    }
+
+    private void moveNoReplace(Path src, Path dest) throws IOException {
+        if (Files.exists(dest, LinkOption.NOFOLLOW_LINKS)) {
+            throw new FileAlreadyExistsException(dest.toString());
+        }
+        try {
+            Files.createLink(dest, src); // fails if dest exists: no window in which a new file could be replaced
+        } catch (FileAlreadyExistsException e) {
+            throw e;
+        } catch (UnsupportedOperationException | IOException e) {
+            // no hard links here, or another file system: rename (checked above), or copy across file systems
+            try {
+                Files.move(src, dest, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException x) {
+                copyAcross(src, dest);
+            }
+            return;
+        }
+        Files.delete(src);
+    }
+
+    /** {@code src} is on another file system: copy next to {@code dest}, fsync, rename, then delete the source. */
+    private void copyAcross(Path src, Path dest) throws IOException {
+        Path copy = dest.resolveSibling(dest.getFileName() + ".part");
+        for (int i = 1; Files.exists(copy, LinkOption.NOFOLLOW_LINKS); i++) {
+            copy = dest.resolveSibling(dest.getFileName() + "." + i + ".part");
+        }
+        Files.copy(src, copy);
+        try {
+            if (fsync) {
+                try (FileChannel c = FileChannel.open(copy, StandardOpenOption.WRITE)) {
+                    c.force(true);
+                }
+            }
+            moveNoReplace(copy, dest);
+        } catch (IOException e) {
+            Files.deleteIfExists(copy);
+            throw e;
+        }
+        Files.delete(src);
+    }
+
     private static Path withSuffix(Path p, int i) {
         String name = p.getFileName().toString();
-        int dot = name.indexOf('.');
-        String base = dot < 0 ? name : name.substring(0, dot);
-        String ext = dot < 0 ? "" : name.substring(dot);
+        int dot = name.lastIndexOf('.');
+        String base = dot <= 0 ? name : name.substring(0, dot);
+        String ext = dot <= 0 ? "" : name.substring(dot);
         return p.resolveSibling(base + "-" + i + ext);
     }
 }

@@ -1150,13 +1150,34 @@ public final class S3Sink implements StorageSink, AutoCloseable {
 
         @Override
         public void commit() throws IOException {
+            commit(null);
+        }
+
+        /**
+         * Under another object key: possible while nothing was uploaded, i.e. for seekable outputs (uploaded after
+         * commit). A streaming output's multipart upload already carries its key: refused, nothing committed.
+         */
+        @Override
+        public void commit(SegmentKey finalKey) throws IOException {
             if (finished) {
                 return;
             }
             SpoolRecord r = job.rec;
+            if (finalKey != null && r.streaming) {
+                throw new IOException("S3Sink cannot rename a streaming upload already under way (" + r.key
+                        + "); use a seekable container for names rendered on close");
+            }
             synchronized (job) {
                 try {
-                    out.commit();
+                    if (finalKey == null) {
+                        out.commit();
+                    } else {
+                        out.commit(finalKey);
+                        // the local spool file may have taken a collision suffix: the object takes the same name
+                        String committedKey = objectKey(new SegmentKey(local.root().relativize(
+                                Path.of(out.location()).toAbsolutePath().normalize()).toString().replace('\\', '/')));
+                        r.key = committedKey;
+                    }
                 } catch (IOException e) {
                     throw spoolError(r.key, e);
                 }

@@ -134,4 +134,72 @@ class FileSystemSinkTest {
         assertThatThrownBy(() -> g1.replace(".hidden", bytes("x"))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> g1.create("a/b")).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void commitUnderAnotherKey_movesThere_andNeverReplaces() throws Exception {
+        FileSystemSink sink = new FileSystemSink(root, false);
+        Files.createDirectories(root.resolve("cam/2026"));
+        Files.writeString(root.resolve("cam/2026/a_1000.webm"), "older");
+        SegmentOutput out = sink.open(new SegmentKey("cam/a_open.webm"), true);
+        out.write(bytes("new"));
+        out.commit(new SegmentKey("cam/2026/a_1000.webm"));
+        assertThat(Files.readString(root.resolve("cam/2026/a_1000.webm"))).isEqualTo("older");
+        assertThat(Files.readString(root.resolve("cam/2026/a_1000-1.webm"))).isEqualTo("new");
+        assertThat(out.location()).isEqualTo(root.resolve("cam/2026/a_1000-1.webm").toString());
+        assertThat(root.resolve("cam/a_open.webm.part")).doesNotExist();
+        out.commit(); // idempotent after commit
+        assertThatThrownBy(() -> out.commit(new SegmentKey("../x.webm"))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void collisionSuffix_goesBeforeTheLastExtension() throws Exception {
+        FileSystemSink sink = new FileSystemSink(root, false);
+        Files.writeString(root.resolve("v1.2_cam.webm"), "x");
+        SegmentOutput out = sink.open(new SegmentKey("v1.2_cam.webm"), false);
+        out.commit();
+        assertThat(root.resolve("v1.2_cam-1.webm")).exists();
+    }
+
+    @Test
+    void tmpDir_sameFileSystem_writesThereAndMovesIntoTheRootOnCommit() throws Exception {
+        Path out = Files.createDirectories(root.resolve("out"));
+        Path tmp = Files.createDirectories(root.resolve("tmp"));
+        FileSystemSink sink = FileSystemSink.builder(out).tmpDir(tmp).build();
+        SegmentOutput o = sink.open(new SegmentKey("cam/a.webm"), true);
+        o.write(bytes("hello"));
+        o.seekable().orElseThrow().position(0).write(bytes("J"));
+        assertThat(tmp.resolve("cam/a.webm.part")).exists();
+        assertThat(out.resolve("cam/a.webm.part")).doesNotExist();
+        o.commit(new SegmentKey("cam/b.webm"));
+        assertThat(Files.readString(out.resolve("cam/b.webm"))).isEqualTo("Jello");
+        assertThat(tmp.resolve("cam/a.webm.part")).doesNotExist();
+        assertThat(sink.tmpDir()).contains(tmp.toAbsolutePath().normalize());
+    }
+
+    @Test
+    void tmpDir_otherFileSystem_copiesThenRenames() throws Exception {
+        Path shm = Path.of("/dev/shm");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(shm) && Files.isWritable(shm)
+                && !Files.getFileStore(shm).equals(Files.getFileStore(root)), "needs a second file system");
+        Path tmp = Files.createTempDirectory(shm, "capstan-tmp");
+        try {
+            FileSystemSink sink = FileSystemSink.builder(root).tmpDir(tmp).build();
+            Files.createDirectories(root.resolve("cam"));
+            Files.writeString(root.resolve("cam/a.webm"), "older");
+            SegmentOutput o = sink.open(new SegmentKey("cam/a.webm"), true);
+            o.write(bytes("across"));
+            o.commit();
+            assertThat(Files.readString(root.resolve("cam/a.webm"))).isEqualTo("older");
+            assertThat(Files.readString(root.resolve("cam/a-1.webm"))).isEqualTo("across");
+            assertThat(tmp.resolve("cam/a.webm.part")).doesNotExist();
+            try (var s = Files.list(root.resolve("cam"))) {
+                assertThat(s.map(p -> p.getFileName().toString()).sorted().toList())
+                        .containsExactly("a-1.webm", "a.webm");
+            }
+        } finally {
+            try (var s = Files.walk(tmp)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
 }

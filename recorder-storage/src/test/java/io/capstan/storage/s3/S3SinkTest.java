@@ -100,6 +100,26 @@ class S3SinkTest {
     }
 
     @Test
+    void commitUnderAnotherKey_seekableIsUploadedThere_streamingRefusesAndKeepsItsKey() throws Exception {
+        byte[] data = random(1000, 3);
+        try (S3Sink s3 = sink(tmp.resolve("spool")).build()) {
+            SegmentOutput out = s3.open(new SegmentKey("demo/demo_open.webm"), true);
+            writeChunked(out, data, 100);
+            out.commit(new SegmentKey("demo/2026/demo_1000.webm"));
+            assertThat(out.location()).isEqualTo("s3://recordings/cam/demo/2026/demo_1000.webm");
+            SegmentOutput streaming = s3.open(new SegmentKey("demo/live_open.ogg"), false);
+            writeChunked(streaming, data, 100);
+            assertThatThrownBy(() -> streaming.commit(new SegmentKey("demo/live_1000.ogg")))
+                    .isInstanceOf(IOException.class).hasMessageContaining("cannot rename a streaming upload");
+            streaming.commit();
+            assertThat(s3.awaitUploads(Duration.ofSeconds(60))).isTrue();
+        }
+        assertThat(server.sha256(BUCKET, "cam/demo/2026/demo_1000.webm")).isEqualTo(S3TestServer.sha256(data));
+        assertThat(server.sha256(BUCKET, "cam/demo/live_open.ogg")).isEqualTo(S3TestServer.sha256(data));
+        assertThat(Files.readAllBytes(tmp.resolve("spool/demo/2026/demo_1000.webm"))).isEqualTo(data);
+    }
+
+    @Test
     void multipartAfterCommit_seekableSegment_deleteAfterUpload() throws Exception {
         byte[] data = random(12 * MiB + 77, 2);
         Path spool = tmp.resolve("spool");
