@@ -295,17 +295,12 @@ final class OutputGroup {
             location = objects.location(manifestName);
         }
         List<Long> counts = new ArrayList<>();
-        long total = 0;
         for (int t : tracks) {
             if (muxTrack[t] >= 0) {
                 counts.add(frames[t]);
-                total += frames[t];
             }
         }
-        long duration = total == 0 ? 0 : maxEndMicros;
-        if (cutAtMicros != Long.MIN_VALUE && total > 0) {
-            duration = Math.max(0, cutAtMicros - originSessionMicros);
-        }
+        long duration = segmentDuration();
         cutAtMicros = Long.MIN_VALUE;
         SegmentInfo info = new SegmentInfo(location, key.path(), factory.container(), List.copyOf(trackIds),
                 List.copyOf(formats), originSessionMicros, duration, startTime, counts, bytes, complete,
@@ -322,6 +317,21 @@ final class OutputGroup {
      * Commits the output; under the final name when the naming template needs end values ({@link #finalKey}). A
      * sink that cannot rename keeps the temporary name (reported in {@code errors}).
      */
+    /**
+     * The open segment's span: up to the next segment's start when it was cut to continue there, else to the end
+     * of its last frame; 0 without frames.
+     */
+    private long segmentDuration() {
+        long total = 0;
+        for (int t : tracks) {
+            total += muxTrack[t] >= 0 ? frames[t] : 0;
+        }
+        if (total == 0) {
+            return 0;
+        }
+        return cutAtMicros != Long.MIN_VALUE ? Math.max(0, cutAtMicros - originSessionMicros) : maxEndMicros;
+    }
+
     private void commitOutput(List<String> errors) throws IOException {
         java.util.function.LongFunction<SegmentKey> rename = finalKey;
         finalKey = null;
@@ -329,11 +339,7 @@ final class OutputGroup {
             output.commit();
             return;
         }
-        long total = 0;
-        for (int t : tracks) {
-            total += muxTrack[t] >= 0 ? frames[t] : 0;
-        }
-        SegmentKey fin = rename.apply(total == 0 ? 0 : maxEndMicros);
+        SegmentKey fin = rename.apply(segmentDuration());
         try {
             output.commit(fin);
             key = fin;

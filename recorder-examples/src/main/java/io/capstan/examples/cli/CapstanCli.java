@@ -68,7 +68,7 @@ public final class CapstanCli {
                    {index} {yyyy} {MM} {dd} {HH} {mm} {ss}
               environment (a flag wins): RECORD_TEMPLATE, RECORD_TMP_DIR
             HOOKS: [--hook COMMAND] [--hook-timeout 30s] [--metadata-url URL] [--node-alias NAME]
-            environment (a flag wins): RECORD_HOOK, RECORD_METADATA_URL, RECORD_NODE_ALIAS, RECORD_DIR (serve --dir),
+            environment (a flag wins): RECORD_HOOK, RECORD_METADATA_URL, RECORD_NODE_ALIAS, RECORD_DIR (--out, serve --dir),
                                        RECORD_TOKEN (serve --token)
             """;
 
@@ -177,6 +177,18 @@ public final class CapstanCli {
         return m;
     }
 
+    /** {@code --out DIR}, else the {@code RECORD_DIR} environment variable. */
+    private String outOption(Map<String, String> o) throws CliException {
+        String v = o.get("--out");
+        if (v == null || v.isBlank()) {
+            v = env.get(ENV_DIR);
+        }
+        if (v == null || v.isBlank()) {
+            throw new CliException(2, "--out is required (or RECORD_DIR)\n" + USAGE);
+        }
+        return v;
+    }
+
     private static String required(Map<String, String> o, String key) throws CliException {
         String v = o.get(key);
         if (v == null || v.isBlank()) {
@@ -281,7 +293,7 @@ public final class CapstanCli {
         sessionOptions(o);
         Path sdpPath = Path.of(required(o, "--sdp"));
         Path pcapPath = Path.of(required(o, "--pcap"));
-        Path out = outDir(required(o, "--out"));
+        Path out = outDir(outOption(o));
         Container container = container(o);
         SdpTracks tracks = SdpTracks.from(readSdp(sdpPath));
         if (!Files.isRegularFile(pcapPath)) {
@@ -490,7 +502,7 @@ public final class CapstanCli {
     private int listen(Map<String, String> o) throws CliException, IOException, InterruptedException {
         sessionOptions(o);
         Path sdpPath = Path.of(required(o, "--sdp"));
-        Path out = outDir(required(o, "--out"));
+        Path out = outDir(outOption(o));
         SessionDescription sdp = readSdp(sdpPath);
         SdpTracks tracks = SdpTracks.from(sdp);
         Duration duration = o.containsKey("--duration") ? parseDuration(o.get("--duration")) : null;

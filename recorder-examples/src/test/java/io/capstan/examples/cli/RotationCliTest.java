@@ -33,10 +33,14 @@ class RotationCliTest {
     }
 
     private Result run(String... args) {
+        return runWith(Map.of(), args);
+    }
+
+    private Result runWith(Map<String, String> env, String... args) {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         ByteArrayOutputStream e = new ByteArrayOutputStream();
         int rc = new CapstanCli(new PrintStream(o, true, StandardCharsets.UTF_8),
-                new PrintStream(e, true, StandardCharsets.UTF_8), Map.of()).run(args);
+                new PrintStream(e, true, StandardCharsets.UTF_8), env).run(args);
         return new Result(rc, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
     }
 
@@ -105,6 +109,26 @@ class RotationCliTest {
         for (int i = 0; i < files.size() - 1; i++) {
             assertThat(probed.get(i)).as("a middle file overruns its 2 s by less than a keyframe interval")
                     .isBetween(1.9, 3.05);
+        }
+    }
+
+    @Test
+    void environment_recordDirAndRotation_flagsWin() throws Exception {
+        Path pcap = LoopedCapture.writePcap("h264_aac", 5.0, dir.resolve("h264_aac_looped.pcap"));
+        String sdp = ConvertConformanceTest.FIXTURES.resolve("h264_aac.sdp").toString();
+        Path envDir = dir.resolve("env");
+        Result r = runWith(Map.of("RECORD_DIR", envDir.toString(), "RECORD_ROTATION", "2"), "convert", "--sdp", sdp,
+                "--pcap", pcap.toString());
+        assertThat(r.rc()).as(r.err()).isZero();
+        try (var files = Files.list(envDir)) {
+            assertThat(files.filter(p -> p.toString().endsWith(".mp4")).count()).isGreaterThan(1);
+        }
+        Path flagDir = dir.resolve("flag");
+        r = runWith(Map.of("RECORD_DIR", envDir.toString(), "RECORD_ROTATION", "2"), "convert", "--sdp", sdp,
+                "--pcap", pcap.toString(), "--out", flagDir.toString(), "--rotate", "disabled");
+        assertThat(r.rc()).as(r.err()).isZero();
+        try (var files = Files.list(flagDir)) {
+            assertThat(files.filter(p -> p.toString().endsWith(".mp4")).count()).isEqualTo(1);
         }
     }
 
