@@ -608,6 +608,14 @@ public final class S3Sink implements StorageSink, AutoCloseable {
         }
         String k = reserveKey(r.bucket, base, r.id, false);
         synchronized (j) {
+            boolean gone;
+            synchronized (j.sched) {
+                gone = j.done;
+            }
+            if (gone) { // aborted meanwhile: its record is deleted and must stay so
+                reservedKeys.remove(k, r.id);
+                return;
+            }
             r.key = k;
             r.keyDecided = true;
             r.save();
@@ -815,6 +823,7 @@ public final class S3Sink implements StorageSink, AutoCloseable {
                 }
             }
         }
+        List<Job> resumed = new ArrayList<>();
         for (SpoolRecord rec : records) {
             Path data = root.resolve(rec.localFile).normalize();
             if (rec.state == SpoolRecord.State.WRITING) {
@@ -838,7 +847,11 @@ public final class S3Sink implements StorageSink, AutoCloseable {
                 reservedKeys.put(rec.key, rec.id); // kept as it is: it may hold parts already
             }
             jobs.put(rec.id, j);
-            log.info("resuming upload of {} from {}", rec.key, data);
+            resumed.add(j);
+        }
+        // every settled key is reserved before an unsettled one is chosen
+        for (Job j : resumed) {
+            log.info("resuming upload of {} from {}", j.rec.key, j.data);
             kick(j);
         }
     }
