@@ -22,6 +22,8 @@ import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
@@ -36,6 +38,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.LinkOption;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -71,6 +74,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * 5 MiB) is written and uploads each further part as it fills; commit uploads the tail and completes. A seekable
  * output (MP4, WebM, IVF patch their headers) is uploaded after commit: one PutObject up to one part size,
  * multipart above.</li>
+ * <li><b>No overwrites.</b> Like {@link FileSystemSink}, the sink never replaces an existing recording: before it
+ * settles the object key of a new segment it asks the bucket (HeadObject) and skips keys that other pending uploads
+ * of this sink hold; a taken key gets a {@code -1}, {@code -2}... suffix before the last dot of its file name
+ * ({@code cam/rec.webm} → {@code cam/rec-1.webm}). An append-only output settles its key on the upload threads
+ * before its first request (so the muxer never waits for the store); a seekable output at commit, with one quick
+ * request on the committing thread, or, when the store does not answer at once, on the upload threads before the
+ * upload. The settled key is saved in the spool record before anything is sent to it, and a resumed record keeps
+ * it. {@link SegmentOutput#location()} names the key as far as it is settled: until then (an append-only output
+ * right after open, any output while the store is unreachable) it names the requested key, and the
+ * {@link UploadEvent.Uploaded} event names the final one. An object group reserves a prefix no object of the
+ * bucket starts with ({@code ListObjectsV2}, {@code prefix/}, one key): {@code dash/show/} →
+ * {@code dash/show-1/}; when the store is unreachable at {@link #openGroup} the prefix is reserved locally only
+ * (logged), since the objects of a group must know their names at once.</li>
  * <li><b>Checksums on every request.</b> Every PutObject and UploadPart carries {@code Content-MD5}, which AWS,
  * MinIO, OSS and S3Proxy all verify; with {@link Builder#sha256Checksums} also the flexible
  * {@code x-amz-checksum-sha256} (AWS and MinIO verify and store it; S3Proxy and some other stores reject that
@@ -124,6 +140,16 @@ public final class S3Sink implements StorageSink, AutoCloseable {
     private final FileChannel lockChannel;
     private final FileLock lock;
     private volatile boolean closed;
+    /** Object keys settled by pending uploads of this sink → the record id holding each. */
+    private final Map<String, String> reservedKeys = new ConcurrentHashMap<>();
+    /** Object group prefixes (with the trailing '/') reserved by this sink. */
+    private final java.util.Set<String> groupPrefixes = ConcurrentHashMap.newKeySet();
+    /** Serializes the choice of local spool names and group prefixes. */
+    private final Object nameLock = new Object();
+    /** False after the store failed to answer; a committing thread then does not ask it (the upload pool does). */
+    private volatile boolean storeReachable = true;
+    /** The time limit of the one key check a committing or group-opening thread makes. */
+    private static final Duration QUICK_CHECK = Duration.ofSeconds(2);
 
     private S3Sink(Builder b) throws IOException {
         this.bucket = b.bucket;
@@ -413,21 +439,73 @@ public final class S3Sink implements StorageSink, AutoCloseable {
         return prefix + key.path();
     }
 
+    /**
+     * Opens a segment. The object key is {@code prefix + key.path()}, or that key with a collision suffix when the
+     * bucket or another pending upload of this sink holds it: see the class doc for when it is settled.
+     */
     @Override
     public SegmentOutput open(SegmentKey key, boolean seekable) throws IOException {
         ensureOpen();
-        String objectKey = objectKey(key);
-        checkSpool(objectKey);
-        SegmentOutput out = local.open(key, true);
-        Path target = Path.of(out.location());
-        Path part = target.resolveSibling(target.getFileName() + ".part");
-        return track(out, part, objectKey, !seekable, seekable);
+        checkSpool(objectKey(key));
+        SegmentOutput out;
+        Path part;
+        SegmentKey localKey;
+        synchronized (nameLock) {
+            localKey = freeLocalKey(key);
+            out = local.open(localKey, true);
+            Path target = Path.of(out.location());
+            part = target.resolveSibling(target.getFileName() + ".part");
+        }
+        SpoolOutput so = track(out, part, objectKey(localKey), !seekable, seekable, false);
+        if (!seekable) {
+            kick(so.job); // settles the object key on the upload pool before any part is sent
+        }
+        return so;
     }
 
-    private SegmentOutput track(SegmentOutput out, Path part, String objectKey, boolean streaming, boolean seekable)
-            throws IOException {
+    /**
+     * The key itself, or the first of {@code NAME-1.ext}, {@code NAME-2.ext}... whose spool file (final or
+     * {@code .part}) neither exists nor is written by another output: two outputs opened with one key do not share
+     * a spool file, and an interrupted recording's {@code .part} is never truncated.
+     */
+    private SegmentKey freeLocalKey(SegmentKey key) throws IOException {
+        for (int i = 0; i <= 1000; i++) {
+            SegmentKey k = i == 0 ? key : new SegmentKey(withSuffix(key.path(), i));
+            Path target = local.resolve(k);
+            Path part = target.resolveSibling(target.getFileName() + ".part");
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) || Files.exists(part, LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            boolean inUse = false;
+            for (Job j : jobs.values()) {
+                inUse |= part.equals(j.data) || target.equals(j.data);
+            }
+            if (!inUse) {
+                return k;
+            }
+        }
+        throw new IOException("no free spool file name for " + key.path());
+    }
+
+    /** {@code key} with the collision suffix {@code -i} before the last dot of its file name (as FileSystemSink). */
+    static String withSuffix(String key, int i) {
+        if (i == 0) {
+            return key;
+        }
+        int slash = key.lastIndexOf('/');
+        String dir = key.substring(0, slash + 1);
+        String name = key.substring(slash + 1);
+        int dot = name.lastIndexOf('.');
+        String base = dot <= 0 ? name : name.substring(0, dot);
+        String ext = dot <= 0 ? "" : name.substring(dot);
+        return dir + base + "-" + i + ext;
+    }
+
+    private SpoolOutput track(SegmentOutput out, Path part, String objectKey, boolean streaming, boolean seekable,
+            boolean keyDecided) throws IOException {
         SpoolRecord rec = newRecord(UUID.randomUUID().toString());
         rec.key = objectKey;
+        rec.keyDecided = keyDecided;
         rec.localFile = relative(part);
         rec.streaming = streaming;
         Job j = new Job(rec, part);
@@ -442,6 +520,108 @@ public final class S3Sink implements StorageSink, AutoCloseable {
         return new SpoolOutput(out, j, seekable);
     }
 
+    // ------------------------------------------------------------------------------------------------ key choice
+
+    /**
+     * Reserves for record {@code owner} the first key among {@code base}, {@code base-1}... that no object of the
+     * bucket has, no other pending upload of this sink holds and no group of this sink covers.
+     *
+     * @param quick one request with a short time limit (a committing thread), else the client's own timeouts
+     * @throws RuntimeException what the store threw when it could not be asked (nothing is reserved then)
+     */
+    private String reserveKey(String bkt, String base, String owner, boolean quick) throws IOException {
+        for (int i = 0; i <= 1000; i++) {
+            String cand = withSuffix(base, i);
+            String prev = reservedKeys.putIfAbsent(cand, owner);
+            if (prev != null && !prev.equals(owner)) {
+                continue;
+            }
+            boolean taken = groupPrefixes.stream().anyMatch(cand::startsWith);
+            if (!taken) {
+                try {
+                    taken = objectExists(bkt, cand, quick);
+                } catch (RuntimeException e) {
+                    if (prev == null) {
+                        reservedKeys.remove(cand, owner);
+                    }
+                    throw e;
+                }
+            }
+            if (!taken) {
+                if (i > 0) {
+                    log.info("{} exists in the bucket or is pending; using {}", base, cand);
+                }
+                return cand;
+            }
+            reservedKeys.remove(cand, owner);
+        }
+        throw new IOException("no free object key for " + base + " (tried 1000 suffixes)");
+    }
+
+    private boolean objectExists(String bkt, String key, boolean quick) {
+        try {
+            s3.headObject(b -> {
+                b.bucket(bkt).key(key);
+                if (quick) {
+                    b.overrideConfiguration(o -> o.apiCallTimeout(QUICK_CHECK));
+                }
+            });
+            return true;
+        } catch (NoSuchKeyException e) {
+            return false;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return false;
+            }
+            if (e.statusCode() == 403) {
+                // HeadObject needs s3:GetObject (and s3:ListBucket to tell 404 from 403): with write-only
+                // credentials the bucket cannot be asked. The upload goes on under the key unchecked (as before this
+                // check existed); a real authentication error shows up, with its code, on the upload itself.
+                if (!headForbiddenLogged) {
+                    headForbiddenLogged = true;
+                    log.warn("the store refuses HeadObject on {} (HTTP 403): existing objects cannot be detected, keys"
+                            + " are used unchecked (grant s3:GetObject and s3:ListBucket to avoid overwrites)", key);
+                }
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private volatile boolean headForbiddenLogged;
+
+    private boolean prefixTaken(String prefixSlash) {
+        ListObjectsV2Response r = s3.listObjectsV2(b -> b.bucket(bucket).prefix(prefixSlash).maxKeys(1)
+                .overrideConfiguration(o -> o.apiCallTimeout(QUICK_CHECK)));
+        return r.hasContents() && !r.contents().isEmpty();
+    }
+
+    /** Settles the object key of a job on the upload pool (before its first request); throws when the store is down. */
+    private void decideKey(Job j) throws IOException {
+        SpoolRecord r = j.rec;
+        String base;
+        synchronized (j) {
+            if (r.keyDecided) {
+                return;
+            }
+            base = r.key;
+        }
+        String k = reserveKey(r.bucket, base, r.id, false);
+        synchronized (j) {
+            boolean gone;
+            synchronized (j.sched) {
+                gone = j.done;
+            }
+            if (gone) { // aborted meanwhile: its record is deleted and must stay so
+                reservedKeys.remove(k, r.id);
+                return;
+            }
+            r.key = k;
+            r.keyDecided = true;
+            r.save();
+        }
+    }
+
     private SpoolRecord newRecord(String id) {
         SpoolRecord rec = new SpoolRecord(id, recordDir.resolve(id + SpoolRecord.SUFFIX));
         rec.bucket = bucket;
@@ -449,11 +629,59 @@ public final class S3Sink implements StorageSink, AutoCloseable {
         return rec;
     }
 
+    /**
+     * Reserves the group prefix {@code KEY-without-extension/}, or {@code ...-1/}, {@code -2/}... when the bucket
+     * holds objects under it, another group of this sink has it, or the spool directory exists. The bucket is asked
+     * once, with a short time limit; when it does not answer the prefix is reserved locally only (logged).
+     */
     @Override
     public ObjectGroup openGroup(SegmentKey key) throws IOException {
         ensureOpen();
         checkSpool(objectKey(key));
-        return new SpoolGroup(local.openGroup(key));
+        String path = key.path();
+        int slash = path.lastIndexOf('/');
+        String dir = path.substring(0, slash + 1);
+        String name = path.substring(slash + 1);
+        int dot = name.lastIndexOf('.');
+        String stem = dot <= 0 ? name : name.substring(0, dot);
+        String ext = dot <= 0 ? "" : name.substring(dot);
+        synchronized (nameLock) {
+            for (int i = 0; i <= 1000; i++) {
+                String candStem = i == 0 ? stem : stem + "-" + i;
+                if (Files.exists(local.root().resolve(dir + candStem), LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                String remote = prefix + dir + candStem + "/";
+                if (groupPrefixes.contains(remote) || reservedKeys.keySet().stream().anyMatch(k -> k.startsWith(remote))) {
+                    continue;
+                }
+                boolean checked = false;
+                if (storeReachable) {
+                    try {
+                        if (prefixTaken(remote)) {
+                            continue;
+                        }
+                        checked = true;
+                    } catch (RuntimeException e) {
+                        if (isTransient(e)) {
+                            storeReachable = false;
+                        }
+                        log.warn("cannot check the group prefix {} in the bucket ({}); reserving it locally only",
+                                remote, reason(e));
+                    }
+                } else {
+                    log.warn("the store is unreachable: the group prefix {} is reserved locally only", remote);
+                }
+                ObjectGroup g = local.openGroup(new SegmentKey(dir + candStem + ext));
+                String got = prefix + g.prefix() + "/";
+                groupPrefixes.add(got);
+                if (checked && !got.equals(remote)) {
+                    log.warn("the spool took the group prefix {} instead of {}", got, remote);
+                }
+                return new SpoolGroup(g);
+            }
+        }
+        throw new IOException("no free group prefix for " + path);
     }
 
     /** Bytes in the spool that are not uploaded yet (open outputs included). */
@@ -595,6 +823,7 @@ public final class S3Sink implements StorageSink, AutoCloseable {
                 }
             }
         }
+        List<Job> resumed = new ArrayList<>();
         for (SpoolRecord rec : records) {
             Path data = root.resolve(rec.localFile).normalize();
             if (rec.state == SpoolRecord.State.WRITING) {
@@ -614,8 +843,15 @@ public final class S3Sink implements StorageSink, AutoCloseable {
             }
             Job j = new Job(rec, data);
             j.size = rec.size;
+            if (rec.keyDecided) {
+                reservedKeys.put(rec.key, rec.id); // kept as it is: it may hold parts already
+            }
             jobs.put(rec.id, j);
-            log.info("resuming upload of {} from {}", rec.key, data);
+            resumed.add(j);
+        }
+        // every settled key is reserved before an unsettled one is chosen
+        for (Job j : resumed) {
+            log.info("resuming upload of {} from {}", j.rec.key, j.data);
             kick(j);
         }
     }
@@ -696,6 +932,7 @@ public final class S3Sink implements StorageSink, AutoCloseable {
         long retryDelay = -1;
         try {
             step(j);
+            storeReachable = true;
             synchronized (j.sched) {
                 j.attempt = 0;
                 j.firstFailureNanos = 0;
@@ -711,6 +948,9 @@ public final class S3Sink implements StorageSink, AutoCloseable {
                 restartMultipart(j);
                 retryDelay = 0;
             } else if (isTransient(t)) {
+                if (t instanceof SdkClientException || t instanceof AwsServiceException) {
+                    storeReachable = false;
+                }
                 int attempt;
                 long since;
                 synchronized (j.sched) {
@@ -774,10 +1014,13 @@ public final class S3Sink implements StorageSink, AutoCloseable {
         synchronized (j) {
             committed = r.state == SpoolRecord.State.READY;
         }
+        if (!committed && !r.streaming) {
+            return; // a seekable output is uploaded after commit
+        }
+        if (!r.keyDecided) {
+            decideKey(j);
+        }
         if (!committed) {
-            if (!r.streaming) {
-                return;
-            }
             while (j.available - r.partsEnd() >= partSize && !closed) {
                 uploadPart(j, r.partsEnd(), partSize);
             }
@@ -831,6 +1074,7 @@ public final class S3Sink implements StorageSink, AutoCloseable {
                 j.done = true;
             }
             jobs.remove(j.rec.id, j);
+            reservedKeys.remove(j.rec.key, j.rec.id);
         }
         String location = "s3://" + j.rec.bucket + "/" + j.rec.key;
         log.info("uploaded {} ({} bytes, sha256 {})", location, size, sha256);
@@ -1173,15 +1417,29 @@ public final class S3Sink implements StorageSink, AutoCloseable {
                         out.commit();
                     } else {
                         out.commit(finalKey);
-                        // the local spool file may have taken a collision suffix: the object takes the same name
-                        String committedKey = objectKey(new SegmentKey(local.root().relativize(
-                                Path.of(out.location()).toAbsolutePath().normalize()).toString().replace('\\', '/')));
-                        r.key = committedKey;
                     }
                 } catch (IOException e) {
                     throw spoolError(r.key, e);
                 }
                 Path fin = Path.of(out.location()).toAbsolutePath().normalize();
+                if (!r.streaming && !r.keyDecided) {
+                    // the local spool file may have taken a collision suffix: the object starts from the same name,
+                    // then skips keys the bucket or other pending uploads hold
+                    r.key = objectKey(new SegmentKey(local.root().relativize(fin).toString().replace('\\', '/')));
+                    if (storeReachable) {
+                        try {
+                            r.key = reserveKey(r.bucket, r.key, r.id, true);
+                            r.keyDecided = true;
+                        } catch (RuntimeException | IOException e) {
+                            // not on the committing thread: the upload pool settles it (and retries)
+                            if (isTransient(e)) {
+                                storeReachable = false;
+                            }
+                            log.info("cannot check {} in the bucket now ({}); the upload settles its key", r.key,
+                                    reason(e));
+                        }
+                    }
+                }
                 job.data = fin;
                 r.localFile = relative(fin);
                 r.size = Files.size(fin);
@@ -1217,9 +1475,15 @@ public final class S3Sink implements StorageSink, AutoCloseable {
                     job.data.toString()));
         }
 
+        /**
+         * {@code s3://bucket/key} under the object key as far as it is settled: the requested key (with the spool's
+         * collision suffix) until the bucket was checked, which for an append-only output happens on the upload
+         * threads shortly after open and for a seekable one at commit, or at its upload when the store was
+         * unreachable then. The {@link UploadEvent.Uploaded} event always names the final key.
+         */
         @Override
         public String location() {
-            return "s3://" + bucket + "/" + job.rec.key;
+            return "s3://" + job.rec.bucket + "/" + job.rec.key;
         }
 
         @Override
@@ -1233,6 +1497,7 @@ public final class S3Sink implements StorageSink, AutoCloseable {
             j.done = true;
         }
         jobs.remove(j.rec.id, j);
+        reservedKeys.remove(j.rec.key, j.rec.id);
         String upload;
         synchronized (j) {
             upload = j.rec.uploadId;
@@ -1280,7 +1545,7 @@ public final class S3Sink implements StorageSink, AutoCloseable {
             checkSpool(k);
             SegmentOutput out = group.create(name);
             Path target = Path.of(out.location());
-            return track(out, target.resolveSibling(target.getFileName() + ".part"), k, false, true);
+            return track(out, target.resolveSibling(target.getFileName() + ".part"), k, false, true, true);
         }
 
         @Override

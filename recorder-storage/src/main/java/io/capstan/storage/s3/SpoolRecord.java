@@ -36,7 +36,12 @@ final class SpoolRecord {
     final String id;
     final Path file;          // the record file
     String bucket;
-    String key;               // object key
+    volatile String key;      // object key (the requested one until keyDecided)
+    /**
+     * Whether {@link #key} is final: checked against the bucket (no existing object, no other pending upload of
+     * the sink) and saved before any request wrote to it. A record without this flag is decided (older records).
+     */
+    volatile boolean keyDecided = true;
     String localFile;         // path of the data file, relative to the spool root
     State state = State.WRITING;
     boolean streaming;        // parts may be uploaded while writing
@@ -61,6 +66,7 @@ final class SpoolRecord {
         p.setProperty("bucket", bucket);
         p.setProperty("key", key);
         p.setProperty("localFile", localFile);
+        p.setProperty("keyDecided", Boolean.toString(keyDecided));
         p.setProperty("state", state.name());
         p.setProperty("streaming", Boolean.toString(streaming));
         p.setProperty("replaceable", Boolean.toString(replaceable));
@@ -90,6 +96,7 @@ final class SpoolRecord {
         try {
             rec.bucket = required(p, "bucket");
             rec.key = required(p, "key");
+            rec.keyDecided = Boolean.parseBoolean(p.getProperty("keyDecided", "true"));
             rec.localFile = required(p, "localFile");
             rec.state = State.valueOf(required(p, "state"));
             rec.streaming = Boolean.parseBoolean(p.getProperty("streaming"));

@@ -11,7 +11,10 @@
  *   .capstan-uploads/
  *     3f2a....upload                      one record per pending upload (java.util.Properties, written
  *                                         temp + fsync + atomic rename): object key, local file, state,
- *                                         multipart upload id and the parts the store has confirmed
+ *                                         multipart upload id and the parts the store has confirmed;
+ *                                         keyDecided=false while the object key is the requested one, not
+ *                                         yet checked against the bucket (a resumed record settles it
+ *                                         before its first request; a settled key is never changed)
  * </pre>
  */
 package io.capstan.storage.s3;

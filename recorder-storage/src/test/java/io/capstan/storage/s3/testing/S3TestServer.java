@@ -105,6 +105,12 @@ public final class S3TestServer implements AutoCloseable {
         store().createContainerInLocation(null, bucket);
     }
 
+    /** Stores an object directly in the backing store (as an earlier run or another writer would have). */
+    public void putObject(String bucket, String key, byte[] content) {
+        BlobStore s = store();
+        s.putBlob(bucket, s.blobBuilder(key).payload(content).contentLength(content.length).build());
+    }
+
     /** The object's bytes, or null when there is none. */
     public byte[] object(String bucket, String key) throws IOException {
         Blob b = store().getBlob(bucket, key);
