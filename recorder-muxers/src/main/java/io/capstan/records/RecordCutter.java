@@ -8,6 +8,7 @@ import io.capstan.mux.webm.DocType;
 import io.capstan.mux.webm.MatroskaMuxer;
 
 import java.io.IOException;
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -87,11 +88,18 @@ public final class RecordCutter {
             if (format == null) {
                 throw new IOException(source.getFileName() + " is neither MP4 nor WebM/Matroska: cannot cut it");
             }
-            if (format == Format.MP4) {
-                media = Mp4Source.read(in);
-            } else {
-                docType = WebmSource.header(in).docType();
-                media = WebmSource.read(in);
+            try {
+                if (format == Format.MP4) {
+                    media = Mp4Source.read(in);
+                } else {
+                    docType = WebmSource.header(in).docType();
+                    media = WebmSource.read(in);
+                }
+            } catch (BufferUnderflowException | IndexOutOfBoundsException | IllegalArgumentException e) {
+                // the readers walk boxes / elements as bounds-checked buffers: a size field that overruns its
+                // parent ends there, and the file is malformed, not the arguments
+                throw new IOException(source.getFileName() + " is a malformed " + (format == Format.MP4 ? "MP4"
+                        : "WebM/Matroska") + " file: " + e.getMessage(), e);
             }
             return write(in, media, format, docType, startMicros, endMicros, dest);
         }

@@ -2,6 +2,7 @@ package io.capstan.records;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Coverage-guided fuzz target for the readers behind cuts and {@code capstan serve} (issue 7):
@@ -54,5 +57,20 @@ class CutFuzzTest {
         } catch (IOException | IllegalArgumentException documented) {
             // not a recording, or nothing in the range
         }
+    }
+
+    /**
+     * Fuzzing finding (crash-0512b166...): an MP4 whose video sample entry is shorter than its 78 fixed bytes threw
+     * IndexOutOfBoundsException out of {@link RecordCutter#cut}; it is an IOException (malformed file).
+     */
+    @Test
+    void mp4WithShortSampleEntry_isAnIOException() throws Exception {
+        Path source = DIR.resolve("short-entry.mp4");
+        try (var in = CutFuzzTest.class.getResourceAsStream(
+                "CutFuzzTestInputs/cut/crash-0512b1665269e7cc66ae2af145030ce4642e44d6")) {
+            Files.write(source, in.readAllBytes());
+        }
+        assertThatThrownBy(() -> RecordCutter.cut(source, 0, 10_000_000L, DIR.resolve("out.mp4")))
+                .isInstanceOf(IOException.class).hasMessageContaining("malformed MP4");
     }
 }
