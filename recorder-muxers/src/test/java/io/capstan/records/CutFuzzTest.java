@@ -73,4 +73,16 @@ class CutFuzzTest {
         assertThatThrownBy(() -> RecordCutter.cut(source, 0, 10_000_000L, DIR.resolve("out.mp4")))
                 .isInstanceOf(IOException.class).hasMessageContaining("malformed MP4");
     }
+
+    /** Fuzzing finding (crash-faf55251...): an stss entry count of -419430399 was allocated as an array. */
+    @Test
+    void mp4WithNegativeSyncSampleCount_isAnIOException() throws Exception {
+        Path source = DIR.resolve("stss.mp4");
+        try (var in = CutFuzzTest.class.getResourceAsStream(
+                "CutFuzzTestInputs/cut/crash-faf55251a4c56560c9d5ce6d8951401fac8b106e")) {
+            Files.write(source, in.readAllBytes());
+        }
+        assertThatThrownBy(() -> RecordCutter.cut(source, 0, 10_000_000L, DIR.resolve("out.mp4")))
+                .isInstanceOf(IOException.class).hasMessageContaining("do not fit");
+    }
 }

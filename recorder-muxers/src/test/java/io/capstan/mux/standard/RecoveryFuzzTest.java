@@ -148,4 +148,18 @@ class RecoveryFuzzTest {
         o.close();
         Files.copy(file, dir.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
+
+    /**
+     * Fuzzing finding (crash-23530e03...): a track header isoparser cannot parse threw its AssertionError (with
+     * -ea; unchecked exceptions without) out of the MP4 recovery, lazily, at {@code getTrackId()}.
+     */
+    @Test
+    void mp4WithUnparsableTrackHeader_isAnIOException() throws Exception {
+        try (var in = RecoveryFuzzTest.class.getResourceAsStream(
+                "RecoveryFuzzTestInputs/recover/crash-23530e034f4ef495dfba324b0c91b6c20dbc718a")) {
+            Files.write(FILE, in.readAllBytes());
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Recovery.recover(FILE))
+                .isInstanceOf(IOException.class).hasMessageContaining("unreadable init movie box");
+    }
 }
