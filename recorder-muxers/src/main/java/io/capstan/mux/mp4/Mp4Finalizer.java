@@ -513,6 +513,20 @@ public final class Mp4Finalizer {
         if (moov == null) {
             throw new IOException("unreadable init movie box (parsed as " + iso.getBoxes() + ")");
         }
+        // what the index and the final moov are built from (ISO/IEC 14496-12 8.2-8.5)
+        if (moov.getMovieHeaderBox() == null) {
+            throw new IOException("init movie box without mvhd");
+        }
+        for (TrackBox trak : moov.getBoxes(TrackBox.class)) {
+            MediaBox mdia = trak.getMediaBox();
+            MediaInformationBox minf = mdia == null ? null : mdia.getMediaInformationBox();
+            SampleTableBox stbl = minf == null ? null : minf.getSampleTableBox();
+            if (trak.getTrackHeaderBox() == null || stbl == null || mdia.getMediaHeaderBox() == null
+                    || mdia.getBoxes(HandlerBox.class).isEmpty()
+                    || stbl.getSampleDescriptionBox() == null) {
+                throw new IOException("init movie box with an incomplete track (tkhd, mdia/mdhd, hdlr, minf/stbl/stsd)");
+            }
+        }
         return moov;
     }
 
