@@ -272,6 +272,9 @@ public final class SdpParser {
                 throw new SdpException("c= needs '<nettype> <addrtype> <address>', got 'c=" + value + "'", lineNo);
             }
             String[] parts = t[2].split("/");
+            if (parts.length == 0) { // "/" alone: split drops the empty strings
+                throw new SdpException("bad c= address '" + t[2] + "'", lineNo);
+            }
             int ttl = 0;
             int count = 1;
             try {
@@ -299,6 +302,9 @@ public final class SdpParser {
                 throw new SdpException("m= needs '<media> <port> <proto> <fmt> ...', got 'm=" + value + "'", lineNo);
             }
             String[] portParts = t[1].split("/");
+            if (portParts.length == 0) { // "/" alone: split drops the empty strings
+                throw new SdpException("bad port in m= line: '" + t[1] + "'", lineNo);
+            }
             int port = parseInt(portParts[0], 0, 65535, "port in m= line");
             int count = portParts.length > 1 ? parseInt(portParts[1], 1, 65535, "port count in m= line") : 1;
             // trimmed as parseInt trims: split("\\s+") leaves control characters (NUL...) that trim() removes, and

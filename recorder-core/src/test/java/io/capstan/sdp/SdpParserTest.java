@@ -369,4 +369,13 @@ class SdpParserTest {
         assertThat(sd.media().get(0).payloadTypes()).containsExactly(111);
         assertThat(sd.media().get(0).format(111).orElseThrow().codec()).contains(Codec.OPUS);
     }
+
+    /** Fuzzing finding (SdpFuzzTest crash-10a2408a...): a port or address of "/" alone threw IndexOutOfBounds. */
+    @Test
+    void slashAloneAsPortOrAddress_isAnSdpException() {
+        assertThatThrownBy(() -> SdpParser.parse("v=0\nm=audio / RTP/AVP 0\n")).isInstanceOf(SdpException.class)
+                .hasMessageContaining("bad port");
+        assertThatThrownBy(() -> SdpParser.parse("v=0\nc=IN IP4 /\nm=audio 5004 RTP/AVP 0\n"))
+                .isInstanceOf(SdpException.class).hasMessageContaining("bad c= address");
+    }
 }
