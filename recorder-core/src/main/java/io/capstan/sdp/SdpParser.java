@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -271,6 +272,9 @@ public final class SdpParser {
                 throw new SdpException("c= needs '<nettype> <addrtype> <address>', got 'c=" + value + "'", lineNo);
             }
             String[] parts = t[2].split("/");
+            if (parts.length == 0) { // "/" alone: split drops the empty strings
+                throw new SdpException("bad c= address '" + t[2] + "'", lineNo);
+            }
             int ttl = 0;
             int count = 1;
             try {
@@ -298,9 +302,14 @@ public final class SdpParser {
                 throw new SdpException("m= needs '<media> <port> <proto> <fmt> ...', got 'm=" + value + "'", lineNo);
             }
             String[] portParts = t[1].split("/");
+            if (portParts.length == 0) { // "/" alone: split drops the empty strings
+                throw new SdpException("bad port in m= line: '" + t[1] + "'", lineNo);
+            }
             int port = parseInt(portParts[0], 0, 65535, "port in m= line");
             int count = portParts.length > 1 ? parseInt(portParts[1], 1, 65535, "port count in m= line") : 1;
-            List<String> tokens = List.of(t).subList(3, t.length);
+            // trimmed as parseInt trims: split("\\s+") leaves control characters (NUL...) that trim() removes, and
+            // build() parses these very strings
+            List<String> tokens = Arrays.stream(t, 3, t.length).map(String::trim).toList();
             MediaBuilder mb = new MediaBuilder(lineNo, t[0].toLowerCase(Locale.ROOT), port, count, t[2], tokens);
             if (mb.rtp) {
                 for (String f : tokens) {

@@ -361,4 +361,21 @@ class SdpParserTest {
             assertThat(e.getMessage()).startsWith("SDP line " + line + ": ").contains(message);
         });
     }
+
+    /** Fuzzing finding (SdpFuzzTest crash-3759cf5d...): a payload type padded with NULs threw NumberFormatException. */
+    @Test
+    void mediaLine_payloadTypeWithControlCharacters_parsesAsValidated() throws SdpException {
+        SessionDescription sd = SdpParser.parse("v=0\nm=audio 5006 RTP/AVP \u0000\u0000111\u0001\na=rtpmap:111 opus/48000/2\n");
+        assertThat(sd.media().get(0).payloadTypes()).containsExactly(111);
+        assertThat(sd.media().get(0).format(111).orElseThrow().codec()).contains(Codec.OPUS);
+    }
+
+    /** Fuzzing finding (SdpFuzzTest crash-10a2408a...): a port or address of "/" alone threw IndexOutOfBounds. */
+    @Test
+    void slashAloneAsPortOrAddress_isAnSdpException() {
+        assertThatThrownBy(() -> SdpParser.parse("v=0\nm=audio / RTP/AVP 0\n")).isInstanceOf(SdpException.class)
+                .hasMessageContaining("bad port");
+        assertThatThrownBy(() -> SdpParser.parse("v=0\nc=IN IP4 /\nm=audio 5004 RTP/AVP 0\n"))
+                .isInstanceOf(SdpException.class).hasMessageContaining("bad c= address");
+    }
 }

@@ -108,7 +108,7 @@ final class Mp4Source {
         }
         List<Media.Track> tracks = new ArrayList<>();
         for (ByteBuffer trak : children(moov, "trak")) {
-            Media.Track t = track(trak, movieScale);
+            Media.Track t = track(trak, movieScale, ch.size());
             if (t != null) {
                 tracks.add(t);
             }
@@ -119,7 +119,7 @@ final class Mp4Source {
         return new Media(tracks);
     }
 
-    private static Media.Track track(ByteBuffer trak, long movieScale) throws IOException {
+    private static Media.Track track(ByteBuffer trak, long movieScale, long fileSize) throws IOException {
         ByteBuffer mdia = child(trak, "mdia");
         if (mdia == null) {
             return null;
@@ -162,14 +162,24 @@ final class Mp4Source {
             }
         }
         Media.Track t = new Media.Track(format);
-        samples(t, stbl, timescale, delayMicros);
+        samples(t, stbl, timescale, delayMicros, fileSize);
         return t;
     }
 
-    private static void samples(Media.Track t, ByteBuffer stbl, long timescale, long delayMicros) throws IOException {
+    /**
+     * The sample table (ISO/IEC 14496-12 8.6-8.7). Every count is checked against what its box or the file can
+     * hold before anything is allocated or iterated by it: every sample lies in the file.
+     */
+    private static void samples(Media.Track t, ByteBuffer stbl, long timescale, long delayMicros, long fileSize)
+            throws IOException {
         ByteBuffer stsz = full(child(stbl, "stsz"), "stsz");
         int fixedSize = stsz.getInt();
         int count = stsz.getInt();
+        if (fixedSize < 0 || count < 0 || (fixedSize == 0 ? count > stsz.remaining() / 4
+                : (long) count * fixedSize > fileSize)) {
+            throw new IOException("stsz: " + count + " samples" + (fixedSize != 0 ? " of " + fixedSize + " bytes" : "")
+                    + " do not fit " + (fixedSize == 0 ? "the box" : "the file"));
+        }
         ByteBuffer stts = full(child(stbl, "stts"), "stts");
         int sttsEntries = stts.getInt();
         ByteBuffer stss = child(stbl, "stss");
@@ -177,13 +187,13 @@ final class Mp4Source {
         if (stss != null) {
             ByteBuffer s = stss.duplicate();
             s.getInt();
-            sync = new int[s.getInt()];
+            sync = new int[entries(s, 4, "stss")];
             for (int i = 0; i < sync.length; i++) {
                 sync[i] = s.getInt();
             }
         }
         ByteBuffer stsc = full(child(stbl, "stsc"), "stsc");
-        int stscEntries = stsc.getInt();
+        int stscEntries = entries(stsc, 12, "stsc");
         int[] firstChunk = new int[stscEntries];
         int[] perChunk = new int[stscEntries];
         for (int i = 0; i < stscEntries; i++) {
@@ -214,6 +224,10 @@ final class Mp4Source {
             int n = stscEntries == 0 ? 0 : perChunk[entry];
             for (int k = 0; k < n && sample < count; k++) {
                 int size = fixedSize != 0 ? fixedSize : stsz.getInt();
+                if (size < 0 || off < 0 || off + size > fileSize) {
+                    throw new IOException("sample " + (sample + 1) + " (" + (size & 0xFFFFFFFFL) + " bytes at " + off
+                            + ") is not in the file");
+                }
                 while (sttsLeft == 0 && sttsEntries-- > 0) {
                     sttsLeft = stts.getInt();
                     delta = stts.getInt() & 0xFFFFFFFFL;
@@ -235,6 +249,15 @@ final class Mp4Source {
                 sample++;
             }
         }
+    }
+
+    /** A full box's entry count, checked against the entries its box holds. */
+    private static int entries(ByteBuffer b, int entrySize, String name) throws IOException {
+        int n = b.getInt();
+        if (n < 0 || n > b.remaining() / entrySize) {
+            throw new IOException(name + ": " + (n & 0xFFFFFFFFL) + " entries do not fit the box");
+        }
+        return n;
     }
 
     private static ByteBuffer full(ByteBuffer box, String name) throws IOException {

@@ -8,6 +8,7 @@ import io.capstan.mux.webm.DocType;
 import io.capstan.mux.webm.MatroskaMuxer;
 
 import java.io.IOException;
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -87,11 +88,18 @@ public final class RecordCutter {
             if (format == null) {
                 throw new IOException(source.getFileName() + " is neither MP4 nor WebM/Matroska: cannot cut it");
             }
-            if (format == Format.MP4) {
-                media = Mp4Source.read(in);
-            } else {
-                docType = WebmSource.header(in).docType();
-                media = WebmSource.read(in);
+            try {
+                if (format == Format.MP4) {
+                    media = Mp4Source.read(in);
+                } else {
+                    docType = WebmSource.header(in).docType();
+                    media = WebmSource.read(in);
+                }
+            } catch (BufferUnderflowException | IndexOutOfBoundsException | IllegalArgumentException e) {
+                // the readers walk boxes / elements as bounds-checked buffers: a size field that overruns its
+                // parent ends there, and the file is malformed, not the arguments
+                throw new IOException(source.getFileName() + " is a malformed " + (format == Format.MP4 ? "MP4"
+                        : "WebM/Matroska") + " file: " + e.getMessage(), e);
             }
             return write(in, media, format, docType, startMicros, endMicros, dest);
         }
@@ -198,7 +206,13 @@ public final class RecordCutter {
                 Media.readFully(in, buf, tr.offset[i]);
                 frame.set(buf.array(), 0, size).track(pick).ptsMicros(tr.ptsMicros[i] - origin)
                         .rtpTimestamp(tr.ticks[i] - firstTicks[pick]).keyframe(tr.key[i]);
-                muxer.write(muxTrack[pick], frame);
+                try {
+                    muxer.write(muxTrack[pick], frame);
+                } catch (IllegalArgumentException e) {
+                    // the muxer refuses the source's track format (e.g. an avcC that is not one): unreadable source
+                    throw new IOException("the source's " + tr.format.codec() + " track cannot be written again: "
+                            + e.getMessage(), e);
+                }
                 frames++;
                 long step = i + 1 < tr.count ? tr.ptsMicros[i + 1] - tr.ptsMicros[i] : 0;
                 lastEnd = Math.max(lastEnd, Math.min(endMicros, tr.ptsMicros[i] + step));
@@ -207,7 +221,11 @@ public final class RecordCutter {
                 throw new IllegalArgumentException("the recording holds no media between " + origin / 1000 + " ms and "
                         + endMicros / 1000 + " ms");
             }
-            muxer.close();
+            try {
+                muxer.close();
+            } catch (IllegalArgumentException e) {
+                throw new IOException("the source's tracks cannot be written again: " + e.getMessage(), e);
+            }
             out.force();
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);

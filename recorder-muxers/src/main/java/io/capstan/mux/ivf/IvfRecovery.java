@@ -28,6 +28,11 @@ public final class IvfRecovery {
             throw new IOException("not an IVF file (no complete DKIF header)");
         }
         int headerLen = (h[6] & 0xFF) | (h[7] & 0xFF) << 8;
+        if (headerLen > size) {
+            // nothing of it can be kept; without this the repair reported more bytes kept than the file has
+            throw new IOException("not an IVF file (its header claims " + headerLen + " bytes, the file has " + size
+                    + ")");
+        }
         long pos = Math.max(32, headerLen);
         long frames = 0;
         long lastPts = -1;

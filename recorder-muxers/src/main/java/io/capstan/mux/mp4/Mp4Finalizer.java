@@ -3,6 +3,7 @@ package io.capstan.mux.mp4;
 import io.capstan.mux.common.ByteBuilder;
 import io.capstan.storage.SeekableOutput;
 import org.mp4parser.Box;
+import org.mp4parser.Container;
 import org.mp4parser.IsoFile;
 import org.mp4parser.boxes.iso14496.part12.EditBox;
 import org.mp4parser.boxes.iso14496.part12.EditListBox;
@@ -18,6 +19,7 @@ import org.mp4parser.boxes.iso14496.part12.SampleTableBox;
 import org.mp4parser.boxes.iso14496.part12.TrackBox;
 import org.mp4parser.boxes.iso14496.part12.TrackHeaderBox;
 import org.mp4parser.boxes.sampleentry.VisualSampleEntry;
+import org.mp4parser.support.AbstractBox;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -497,12 +499,46 @@ public final class Mp4Finalizer {
     private static MovieBox parseMoov(byte[] bytes) throws IOException {
         byte[] copy = bytes.clone();
         putType(copy, 4, Boxes.MOOV);
+        try {
+            // isoparser parses box contents lazily, on first use, where a malformed box throws unchecked exceptions
+            // (or, with -ea, its own AssertionError self-check): parse a throwaway copy of every box now, so an
+            // unreadable movie box is an IOException before anything is written. The copy used below stays lazy,
+            // so what is written does not change.
+            parseAll(new IsoFile(Channels.newChannel(new ByteArrayInputStream(copy.clone()))));
+        } catch (RuntimeException | AssertionError e) {
+            throw new IOException("unreadable init movie box: " + e, e);
+        }
         IsoFile iso = new IsoFile(Channels.newChannel(new ByteArrayInputStream(copy)));
         MovieBox moov = iso.getMovieBox();
         if (moov == null) {
             throw new IOException("unreadable init movie box (parsed as " + iso.getBoxes() + ")");
         }
+        // what the index and the final moov are built from (ISO/IEC 14496-12 8.2-8.5)
+        if (moov.getMovieHeaderBox() == null) {
+            throw new IOException("init movie box without mvhd");
+        }
+        for (TrackBox trak : moov.getBoxes(TrackBox.class)) {
+            MediaBox mdia = trak.getMediaBox();
+            MediaInformationBox minf = mdia == null ? null : mdia.getMediaInformationBox();
+            SampleTableBox stbl = minf == null ? null : minf.getSampleTableBox();
+            if (trak.getTrackHeaderBox() == null || stbl == null || mdia.getMediaHeaderBox() == null
+                    || mdia.getBoxes(HandlerBox.class).isEmpty()
+                    || stbl.getSampleDescriptionBox() == null) {
+                throw new IOException("init movie box with an incomplete track (tkhd, mdia/mdhd, hdlr, minf/stbl/stsd)");
+            }
+        }
         return moov;
+    }
+
+    private static void parseAll(Container c) {
+        for (Box b : c.getBoxes()) {
+            if (b instanceof AbstractBox a) {
+                a.parseDetails();
+            }
+            if (b instanceof Container child) {
+                parseAll(child);
+            }
+        }
     }
 
     private byte[] finalMoov(MovieBox moov, Instant now) {

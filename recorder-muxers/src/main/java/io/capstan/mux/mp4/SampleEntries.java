@@ -67,13 +67,23 @@ final class SampleEntries {
             case H264 -> {
                 requirePrivate(f, priv, "AVCDecoderConfigurationRecord");
                 AvcConfigurationBox avcC = new AvcConfigurationBox();
-                avcC._parseDetails(ByteBuffer.wrap(priv));
+                try {
+                    avcC._parseDetails(ByteBuffer.wrap(priv));
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException("H264 codec private is not an AVCDecoderConfigurationRecord ("
+                            + e + ")", e);
+                }
                 yield visual("avc1", width, height, avcC);
             }
             case H265 -> {
                 requirePrivate(f, priv, "HEVCDecoderConfigurationRecord");
                 HevcDecoderConfigurationRecord rec = new HevcDecoderConfigurationRecord();
-                rec.parse(ByteBuffer.wrap(priv));
+                try {
+                    rec.parse(ByteBuffer.wrap(priv));
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException("H265 codec private is not an HEVCDecoderConfigurationRecord ("
+                            + e + ")", e);
+                }
                 HevcConfigurationBox hvcC = new HevcConfigurationBox();
                 hvcC.setHevcDecoderConfigurationRecord(rec);
                 yield visual("hvc1", width, height, hvcC);

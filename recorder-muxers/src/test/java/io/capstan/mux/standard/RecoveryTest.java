@@ -145,4 +145,19 @@ class RecoveryTest {
         assertThatThrownBy(() -> Recovery.recover(ts)).isInstanceOf(IOException.class)
                 .hasMessageContaining("no complete transport packet");
     }
+
+    /** Fuzzing finding (RecoveryFuzzTest crash-b26bb796...): an IVF header length beyond the end of the file. */
+    @Test
+    void ivf_headerLengthBeyondTheFile_isNotAnIvfFile() throws Exception {
+        byte[] b = new byte[356];
+        System.arraycopy("DKIF".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, b, 0, 4);
+        b[6] = 0x34; // header length 0x3434 = 13364 bytes (little endian)
+        b[7] = 0x34;
+        System.arraycopy("VP80".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, b, 8, 4);
+        Path f = dir.resolve("long-header.ivf");
+        Files.write(f, b);
+        assertThatThrownBy(() -> Recovery.recover(f)).isInstanceOf(IOException.class)
+                .hasMessageContaining("header claims 13364 bytes");
+        assertThat(Files.readAllBytes(f)).isEqualTo(b);
+    }
 }
