@@ -72,13 +72,12 @@ final class SessionLane implements Runnable {
     private boolean resumeRequested;  // resume() arrived; writing goes on at the next video keyframe
     private long pausedAtMicros;      // media time where the pause began
     private long pauseOffsetMicros;   // session time cut out so far: media time = session time - this
-    private long pausedDrops;
+    private long pausedDrops;         // frames dropped in the current pause
     private long keyframeAskedAt = Long.MIN_VALUE; // session time of the lane's last keyframe request (resume)
     private final boolean[] allowed;  // consent: false for tracks of participants who have not consented
     private final boolean[] gated;    // a video track waits for its next keyframe (after resume or consent)
     private final TrackFormat[] carriedFormat; // announced by a frame that was dropped (pause, consent)
     private final ArrayDeque<Object[]> pendingActions = new ArrayDeque<>(); // {latestArrival when queued, item}
-    private long laneKeyframeRequests;
 
     @SuppressWarnings("unchecked")
     SessionLane(RecordingSession session, RecorderExecutor executor, TrackSpec[] specs, List<OutputGroup> groups,
@@ -447,6 +446,7 @@ final class SessionLane implements Runnable {
         if (pauseRequested && !paused) {
             paused = true;
             pauseRequested = false;
+            pausedDrops = 0;
             pausedAtMicros = pts - pauseOffsetMicros;
         }
         if (!paused) {
@@ -468,7 +468,8 @@ final class SessionLane implements Runnable {
             gated[i] = specs[i].codec().isVideo() && i != t; // other video tracks resume at their own keyframe
         }
         session.status(session.id(), RecordingStatus.ACTIVE, "resumed",
-                "resumed; " + (pauseOffsetMicros - before) / 1000 + " ms of media cut out");
+                "resumed; " + (pauseOffsetMicros - before) / 1000 + " ms of media (" + pausedDrops
+                        + " frames) cut out");
         return true;
     }
 
@@ -495,7 +496,6 @@ final class SessionLane implements Runnable {
     }
 
     private void requestKeyframe(int t, String reason) {
-        laneKeyframeRequests++;
         session.emit(new RecordingEvent.KeyframeNeeded(session.id(), specs[t].id(), session.currentSsrc(t), reason));
     }
 
@@ -576,10 +576,6 @@ final class SessionLane implements Runnable {
                     "participant " + c.participant() + (c.granted() ? " consented" : " withdrew consent"));
         }
         session.emit(new RecordingEvent.ConsentChanged(session.id(), c.participant(), c.granted(), names));
-    }
-
-    long pausedDrops() {
-        return pausedDrops;
     }
 
     private boolean readyToOpen(OutputGroup g) {

@@ -250,6 +250,10 @@ class RotationPauseConsentTest {
         assertThat(statuses).containsExactly(RecordingStatus.ACTIVE, RecordingStatus.PAUSED, RecordingStatus.ACTIVE,
                 RecordingStatus.INACTIVE);
         assertThat(keyframeReasons()).doesNotContain("rotation");
+        // 2.0 s .. 5.0 s cut out: video frames 61..149 (89) and audio frames 100..249 (150)
+        assertThat(events.stream().filter(e -> e instanceof RecordingEvent.StatusChanged sc && sc.code().equals("resumed"))
+                .map(e -> ((RecordingEvent.StatusChanged) e).message()).toList())
+                .singleElement().asString().matches("resumed; (2999|3000) ms of media \\(239 frames\\) cut out");
     }
 
     @Test
