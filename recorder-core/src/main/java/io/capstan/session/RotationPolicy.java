@@ -69,10 +69,6 @@ public sealed interface RotationPolicy {
 
     RotationPolicy DISABLED = new Disabled();
 
-    static RotationPolicy everySeconds(long seconds) {
-        return new ByDuration(Duration.ofSeconds(seconds));
-    }
-
     Pattern SYNTAX = Pattern.compile("(\\d+)(ms|s|m|h|d|K|KB|KiB|M|MB|MiB|G|GB|GiB)?(@wallclock)?");
 
     /**
