@@ -16,15 +16,18 @@ import java.util.List;
  * @param localIce          the credentials in the answer (Capstan is ICE-lite)
  * @param localFingerprint  the fingerprint in the answer (of the DTLS certificate the transport will present)
  * @param candidates        the host candidates in the answer
+ * @param remoteCandidates  the offer's {@code a=candidate} values (without {@code a=candidate:}); often none or
+ *                          mDNS names, the browser's addresses are then learnt from its checks
  * @param tracks            the accepted m= lines, in m= line order
  * @param rejected          one sentence per rejected m= line (port 0 in the answer)
  */
 public record Negotiation(String answerSdp, IceCredentials remoteIce, DtlsFingerprint remoteFingerprint,
                           String remoteSetup, IceCredentials localIce, DtlsFingerprint localFingerprint,
-                          List<InetSocketAddress> candidates, List<NegotiatedTrack> tracks, List<String> rejected) {
+                          List<InetSocketAddress> candidates, List<String> remoteCandidates, List<NegotiatedTrack> tracks, List<String> rejected) {
 
     public Negotiation {
         candidates = List.copyOf(candidates);
+        remoteCandidates = List.copyOf(remoteCandidates);
         tracks = List.copyOf(tracks);
         rejected = List.copyOf(rejected);
     }

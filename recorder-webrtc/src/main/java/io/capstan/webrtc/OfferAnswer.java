@@ -65,8 +65,17 @@ public final class OfferAnswer {
         return answer(offer, options, new SecureRandom());
     }
 
-    /** With an injected random source (ICE credentials, o= session id), for deterministic tests. */
+    /** With an injected random source (ICE credentials, o= session id), for deterministic tests; ICE-lite. */
     public static Negotiation answer(String offer, AnswerOptions options, Random random) throws OfferException {
+        return answer(offer, options, IceCredentials.random(random), true, random);
+    }
+
+    /**
+     * The answer of a transport that brings its own ICE credentials ({@link WebRtcTransport.Pending#localIce()}):
+     * {@code a=ice-lite} only when {@code iceLite}.
+     */
+    public static Negotiation answer(String offer, AnswerOptions options, IceCredentials localIce, boolean iceLite,
+                                     Random random) throws OfferException {
         SessionDescription sdp;
         try {
             sdp = SdpParser.parse(offer);
@@ -111,7 +120,6 @@ public final class OfferAnswer {
                 perKind.merge(c.codec.kind(), 1, Integer::sum);
             }
         }
-        IceCredentials localIce = IceCredentials.random(random);
         List<NegotiatedTrack> tracks = new ArrayList<>();
         for (Choice c : choices) {
             if (c.format == null) {
@@ -125,9 +133,9 @@ public final class OfferAnswer {
                     c.format.channels(), c.format.parameters(), ssrcs.isEmpty() ? 0 : ssrcs.get(0));
             tracks.add(new NegotiatedTrack(mid, spec, ssrcs, c.extmap));
         }
-        String answer = write(sdp, bundle, choices, options, localIce, random);
+        String answer = write(sdp, bundle, choices, options, localIce, iceLite, random);
         return new Negotiation(answer, remoteIce, remoteFingerprint, remoteSetup, localIce, options.fingerprint(),
-                options.candidates(), tracks, rejected);
+                options.candidates(), remoteCandidates(sdp, reference), tracks, rejected);
     }
 
     /** One m= line's outcome: a chosen format, or the sentence saying why it is rejected. */
@@ -341,7 +349,7 @@ public final class OfferAnswer {
     }
 
     private static String write(SessionDescription offer, List<String> bundle, List<Choice> choices,
-                                AnswerOptions options, IceCredentials ice, Random random) {
+                                AnswerOptions options, IceCredentials ice, boolean iceLite, Random random) {
         StringBuilder b = new StringBuilder(2048);
         InetSocketAddress first = options.candidates().get(0);
         long sessionId = random.nextLong() & 0x3FFFFFFFFFFFFFFFL;
@@ -349,7 +357,9 @@ public final class OfferAnswer {
         line(b, "o=capstan " + sessionId + " 1 IN " + addressType(first) + " " + address(first));
         line(b, "s=-");
         line(b, "t=0 0");
-        line(b, "a=ice-lite");
+        if (iceLite) {
+            line(b, "a=ice-lite");
+        }
         if (bundle != null) {
             List<String> accepted = choices.stream().filter(c -> c.format != null)
                     .map(c -> c.m.mid().orElseThrow()).toList();
@@ -394,6 +404,25 @@ public final class OfferAnswer {
             line(b, "a=end-of-candidates");
         }
         return b.toString();
+    }
+
+    /**
+     * The {@code a=candidate} values of the bundle's transport (the first active m= line, RFC 8843), session-level
+     * ones included; the ICE agent adds those it can use (mDNS names it cannot resolve are skipped there).
+     */
+    private static List<String> remoteCandidates(SessionDescription sdp, MediaDescription reference) {
+        List<String> r = new ArrayList<>();
+        for (Attribute a : sdp.attributes()) {
+            if (a.name().equalsIgnoreCase("candidate") && a.value() != null) {
+                r.add(a.value().trim());
+            }
+        }
+        for (Attribute a : reference.attributes()) {
+            if (a.name().equalsIgnoreCase("candidate") && a.value() != null) {
+                r.add(a.value().trim());
+            }
+        }
+        return r;
     }
 
     /** The offered feedback types (RFC 4585 section 4.2) of this payload type (or {@code *}) that are kept. */

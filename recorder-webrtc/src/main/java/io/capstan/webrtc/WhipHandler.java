@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * <tr><td>{@code DELETE /whip/{id}}</td><td>200: the transport is closed and the recording stopped (files
  * committed)</td></tr>
  * <tr><td>{@code PATCH /whip/{id}}, {@code application/trickle-ice-sdpfrag} (RFC 8840)</td><td>204: trickled
- * candidates are handed to the transport (an ICE-lite agent needs none); 412 when {@code If-Match} is not the
+ * candidates are handed to the transport's ICE agent; 412 when {@code If-Match} is not the
  * ETag; 405 for an ICE restart (new ice-ufrag/ice-pwd), which is not supported</td></tr>
  * <tr><td>{@code OPTIONS}</td><td>204 with CORS headers (no authentication: browsers send preflights
  * without credentials)</td></tr>
@@ -188,10 +188,19 @@ public final class WhipHandler implements HttpHandler, AutoCloseable {
             respond(ex, 503, "text/plain", "the WHIP endpoint is shutting down");
             return;
         }
+        WebRtcTransport.Pending pending;
+        try {
+            pending = transport.prepare();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("WHIP: the transport cannot take another resource", e);
+            respond(ex, 503, "text/plain", "the WebRTC transport cannot take another resource: " + e.getMessage());
+            return;
+        }
         Negotiation n;
         try {
-            n = OfferAnswer.answer(offer, answerOptions, random);
+            n = OfferAnswer.answer(offer, answerOptions, pending.localIce(), pending.iceLite(), random);
         } catch (OfferException e) {
+            pending.cancel();
             respond(ex, e.reason().httpStatus(), "text/plain", e.getMessage());
             return;
         }
@@ -202,6 +211,7 @@ public final class WhipHandler implements HttpHandler, AutoCloseable {
             session = sessionFactory.apply(new SessionRequest(id, n, r::onSessionEvent));
             session.start();
         } catch (RuntimeException e) {
+            pending.cancel();
             if (session != null) {
                 session.stop();
             }
@@ -211,8 +221,9 @@ public final class WhipHandler implements HttpHandler, AutoCloseable {
         }
         r.session = session;
         try {
-            r.handle = transport.start(n, r);
+            r.handle = pending.start(n, r);
         } catch (IOException | RuntimeException e) {
+            pending.cancel();
             LOG.warn("WHIP resource {}: the transport could not start", id, e);
             session.stop();
             respond(ex, 503, "text/plain", "the WebRTC transport could not start: " + e.getMessage());

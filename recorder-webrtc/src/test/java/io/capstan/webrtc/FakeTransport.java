@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** A transport that opens no socket: tests play the network through the captured sink. */
 final class FakeTransport implements WebRtcTransport {
@@ -11,14 +12,37 @@ final class FakeTransport implements WebRtcTransport {
     final List<FakeHandle> started = new CopyOnWriteArrayList<>();
     volatile boolean fail;
 
+    final AtomicInteger cancelled = new AtomicInteger();
+
     @Override
-    public Handle start(Negotiation negotiation, RtpSink sink) throws IOException {
-        if (fail) {
-            throw new IOException("no UDP port free");
-        }
-        FakeHandle h = new FakeHandle(negotiation, sink);
-        started.add(h);
-        return h;
+    public Pending prepare() {
+        IceCredentials local = IceCredentials.random();
+        return new Pending() {
+            @Override
+            public IceCredentials localIce() {
+                return local;
+            }
+
+            @Override
+            public boolean iceLite() {
+                return true;
+            }
+
+            @Override
+            public Handle start(Negotiation negotiation, RtpSink sink) throws IOException {
+                if (fail) {
+                    throw new IOException("no UDP port free");
+                }
+                FakeHandle h = new FakeHandle(negotiation, sink);
+                started.add(h);
+                return h;
+            }
+
+            @Override
+            public void cancel() {
+                cancelled.incrementAndGet();
+            }
+        };
     }
 
     static final class FakeHandle implements WebRtcTransport.Handle {
