@@ -25,6 +25,7 @@ final class TestDtlsClient extends DefaultTlsClient {
     volatile byte[] serverCertificate;
     volatile SrtpProfile profile;
     volatile SrtpKeys keys;
+    volatile short alertReceived = -1;
 
     /** @param certificate the client's certificate, or {@code null} to send an empty Certificate message */
     TestDtlsClient(DtlsCertificate certificate, SrtpProfile... offered) {
@@ -75,6 +76,11 @@ final class TestDtlsClient extends DefaultTlsClient {
                 return certificate == null ? null : certificate.signer(context, (BcTlsCrypto) getCrypto());
             }
         };
+    }
+
+    @Override
+    public void notifyAlertReceived(short alertLevel, short alertDescription) {
+        alertReceived = alertDescription;
     }
 
     @Override
