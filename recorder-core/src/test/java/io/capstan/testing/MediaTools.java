@@ -108,8 +108,10 @@ public final class MediaTools {
 
     /** Decodes the whole file with ffmpeg; returns the error lines (empty when it decodes cleanly). */
     public static List<String> decodeErrors(Path file) {
+        // passthrough and the demuxer's time base: frames keep their own timestamps, so the null muxer does not
+        // report two frames of a variable-rate stream (a browser's camera) that round to one 1/fps tick
         Run r = run(List.of("ffmpeg", "-v", "error", "-nostdin", "-i", file.toString(), "-map", "0",
-                "-fps_mode", "passthrough", "-f", "null", "-"));
+                "-fps_mode", "passthrough", "-enc_time_base", "-1", "-f", "null", "-"));
         List<String> lines = new ArrayList<>();
         for (String l : r.stderr().split("\n")) {
             if (!l.isBlank()) {

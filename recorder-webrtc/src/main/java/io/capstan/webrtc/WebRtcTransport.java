@@ -57,6 +57,11 @@ public interface WebRtcTransport {
         default void remoteCandidates(List<String> candidates) {
         }
 
+        /** Counters for reports and events (packets decrypted, dropped by reason, feedback sent); may be empty. */
+        default java.util.Map<String, Long> stats() {
+            return java.util.Map.of();
+        }
+
         /** Stops the transport (DTLS close_notify, sockets released). Idempotent; does not call the sink back. */
         @Override
         void close();

@@ -72,6 +72,16 @@ public final class WhipHandler implements HttpHandler, AutoCloseable {
     private final SecureRandom random;
     private final Map<String, Resource> resources = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /**
+     * Releases packets each session holds behind a loss gap once its latency has passed
+     * ({@link RecordingSession#poll}): without it a lost packet would hold a track until the next one arrives.
+     */
+    private final java.util.concurrent.ScheduledExecutorService poller =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "capstan-whip-poll");
+                t.setDaemon(true);
+                return t;
+            });
 
     private WhipHandler(Builder b) {
         this.transport = Objects.requireNonNull(b.transport, "transport");
@@ -82,6 +92,21 @@ public final class WhipHandler implements HttpHandler, AutoCloseable {
         this.maxBody = b.maxBody;
         this.events = b.events;
         this.random = b.random;
+        poller.scheduleWithFixedDelay(this::pollSessions, 50, 50, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    private void pollSessions() {
+        long now = System.nanoTime();
+        for (Resource r : resources.values()) {
+            RecordingSession s = r.session;
+            if (s != null && !r.ended.get()) {
+                try {
+                    s.poll(now);
+                } catch (RuntimeException e) {
+                    LOG.warn("WHIP resource {}: poll failed", r.id, e);
+                }
+            }
+        }
     }
 
     public static Builder builder() {
@@ -363,6 +388,7 @@ public final class WhipHandler implements HttpHandler, AutoCloseable {
             for (Resource r : List.copyOf(resources.values())) {
                 r.end("the WHIP endpoint closed");
             }
+            poller.shutdownNow();
         }
     }
 
@@ -409,8 +435,10 @@ public final class WhipHandler implements HttpHandler, AutoCloseable {
             }
             resources.remove(id, this);
             WebRtcTransport.Handle h = handle;
+            java.util.Map<String, Long> stats = java.util.Map.of();
             if (h != null) {
                 try {
+                    stats = h.stats();
                     h.close();
                 } catch (RuntimeException e) {
                     LOG.warn("WHIP resource {}: closing the transport failed", id, e);
@@ -421,8 +449,8 @@ public final class WhipHandler implements HttpHandler, AutoCloseable {
             if (s != null) {
                 segments = s.stop();
             }
-            LOG.info("WHIP resource {} ended ({}): {} segment(s)", id, reason, segments.size());
-            events.accept(new WhipEvent.ResourceEnded(id, reason, segments));
+            LOG.info("WHIP resource {} ended ({}): {} segment(s); transport {}", id, reason, segments.size(), stats);
+            events.accept(new WhipEvent.ResourceEnded(id, reason, segments, stats));
         }
     }
 
