@@ -66,6 +66,14 @@ public final class WhipServer implements AutoCloseable {
         return URI.create("http://" + host + ":" + a.getPort() + path);
     }
 
+    /**
+     * Serves {@code handler} at another path of the same HTTP server (a publishing page, health checks), on the
+     * same request threads.
+     */
+    public void context(String contextPath, com.sun.net.httpserver.HttpHandler contextHandler) {
+        server.createContext(contextPath, Objects.requireNonNull(contextHandler, "contextHandler"));
+    }
+
     public WhipHandler handler() {
         return handler;
     }

@@ -48,6 +48,10 @@ public final class CapstanCli {
                                    [--report FILE.json] [--stream NAME] [NAMING] [HOOKS]
                    capstan listen  --sdp FILE --out DIR [--duration 30s] [--container C] [--per-track]
                                    [--report FILE.json] [--stream NAME] [--bind ADDRESS] [NAMING] [HOOKS]
+                   capstan whip    --out DIR [--port 8080] [--bind ADDRESS] [--token T] [--container C]
+                                   [--per-track] [--ice-address A[,B]] [--ice-port P] [--duration D]
+                                   [--stream NAME] [--report FILE.json] [NAMING] [HOOKS]
+                                   WHIP (RFC 9725) at http://HOST:PORT/whip, a publish page at /
                    capstan serve   [--dir DIR] [--port 8080] [--token T] [--disposition inline|attachment]
                                    [--bind ADDRESS]   HTTP: GET /api/records, GET /records/NAME[?start=S&end=E]
                    capstan recover FILE...   finalize files left by an interrupted recording (NAME.part -> NAME)
@@ -60,7 +64,7 @@ public final class CapstanCli {
               environment: UPLOAD_RECORDINGS, S3_BUCKET, S3_ENDPOINT, S3_REGION, S3_PREFIX, S3_PATH_STYLE,
                    S3_USE_SSL, S3_ACCESS_KEY, S3_SECRET_KEY, S3_SESSION_TOKEN, DELETE_RECORDING_AFTER_UPLOAD
                    (flags win; secrets only from the environment or the credentials file)
-            SESSION (convert, listen): [--rotate 20|20s|5m|10M|1h@wallclock|disabled]   env RECORD_ROTATION
+            SESSION (convert, listen, whip): [--rotate 20|20s|5m|10M|1h@wallclock|disabled]   env RECORD_ROTATION
             NAMING: [--template TEMPLATE] [--encode-names hex|base64] [--exclude-chars CHARS] [--no-index]
                     [--tmp-dir DIR]   e.g. --template '{stream}/{yyyy}/{MM}/{dd}/{stream}_{index}_{duration}'
               placeholders: {stream} {room} {track} {ssrc} {participant} {sessionId} {mediaSessionId} {codec}
@@ -69,7 +73,7 @@ public final class CapstanCli {
               environment (a flag wins): RECORD_TEMPLATE, RECORD_TMP_DIR
             HOOKS: [--hook COMMAND] [--hook-timeout 30s] [--metadata-url URL] [--node-alias NAME]
             environment (a flag wins): RECORD_HOOK, RECORD_METADATA_URL, RECORD_NODE_ALIAS, RECORD_DIR (--out, serve --dir),
-                                       RECORD_TOKEN (serve --token)
+                                       RECORD_TOKEN (serve --token), WHIP_TOKEN (whip --token)
             """;
 
     /** Exit code when the recording succeeded but some uploads are still pending in the spool. */
@@ -94,7 +98,15 @@ public final class CapstanCli {
         this.env = Map.copyOf(env);
     }
 
+    /**
+     * ice4j and Jitsi's configuration log through java.util.logging at INFO (every harvest, every pair), which
+     * nothing else here uses: the CLI keeps JUL to severe errors and reports what matters itself. Held here so the
+     * configured logger is not collected (JUL keeps loggers weakly).
+     */
+    private static final List<java.util.logging.Logger> QUIET = List.of(java.util.logging.Logger.getLogger(""));
+
     public static void main(String[] args) {
+        QUIET.forEach(l -> l.setLevel(java.util.logging.Level.SEVERE));
         // the CLI reports every upload event itself (stdout/stderr); and the SDK's signer must never log at debug
         // (it would print canonical requests, session token included), whatever default level a user sets
         System.setProperty("org.slf4j.simpleLogger.log.io.capstan.storage.s3",
@@ -116,6 +128,7 @@ public final class CapstanCli {
                 case "convert" -> convert(opts);
                 case "listen" -> listen(opts);
                 case "serve" -> serve(opts);
+                case "whip" -> whip(opts);
                 case "demo" -> demo(opts);
                 case "recover" -> recover(java.util.Arrays.copyOfRange(args, 1, args.length));
                 case "upload" -> upload(opts);
@@ -140,7 +153,7 @@ public final class CapstanCli {
             "--duration", "--stream", "--bind", "--rotate", "--s3-endpoint", "--s3-bucket", "--s3-region", "--s3-prefix",
             "--s3-credentials-file", "--upload-timeout", "--spool", "--hook", "--hook-timeout", "--metadata-url",
             "--node-alias", "--dir", "--port", "--token", "--disposition", "--template", "--encode-names",
-            "--exclude-chars", "--tmp-dir");
+            "--exclude-chars", "--tmp-dir", "--ice-address", "--ice-port");
 
     static final String ENV_TEMPLATE = "RECORD_TEMPLATE";
     static final String ENV_TMP_DIR = "RECORD_TMP_DIR";
@@ -665,6 +678,113 @@ public final class CapstanCli {
     /** Ends a running {@code serve} (tests; the process's shutdown does the same). */
     void stopServing() {
         serveStop.countDown();
+    }
+
+    // ---------------------------------------------------------------- whip
+
+    static final String ENV_WHIP_TOKEN = "WHIP_TOKEN";
+
+    /**
+     * Records what browsers (or any WHIP client) publish until the process is stopped, {@code --duration} ends
+     * or, in tests, {@link #stopServing()}; each WHIP resource becomes its own recording.
+     */
+    private int whip(Map<String, String> o) throws CliException, IOException, InterruptedException {
+        sessionOptions(o);
+        Path out = outDir(outOption(o));
+        Container container = container(o);
+        Recorder.Naming naming = naming(o);
+        int port = port(o.getOrDefault("--port", "8080"), "--port");
+        int icePort = port(o.getOrDefault("--ice-port", "0"), "--ice-port");
+        java.net.InetAddress bind = o.containsKey("--bind") ? java.net.InetAddress.getByName(o.get("--bind"))
+                : new java.net.InetSocketAddress(0).getAddress();
+        List<java.net.InetSocketAddress> ice = new ArrayList<>();
+        if (o.containsKey("--ice-address")) {
+            for (String a : o.get("--ice-address").split(",")) {
+                if (!a.isBlank()) {
+                    java.net.InetAddress ip = io.capstan.webrtc.ice.IceSession.literal(a.trim());
+                    if (ip == null || ip.isAnyLocalAddress()) {
+                        throw new CliException(2, "--ice-address needs IP addresses of this machine, got '" + a.trim()
+                                + "'");
+                    }
+                    ice.add(new java.net.InetSocketAddress(ip, icePort));
+                }
+            }
+        } else {
+            for (java.net.InetAddress ip : io.capstan.webrtc.ice.IcePorts.localAddresses()) {
+                ice.add(new java.net.InetSocketAddress(ip, icePort));
+            }
+        }
+        Duration duration = o.containsKey("--duration") ? parseDuration(o.get("--duration")) : null;
+        String token = Hooks.setting(o, "--token", env, ENV_WHIP_TOKEN);
+        S3Options s3 = S3Options.from(o, env, false);
+        if (s3 != null && o.containsKey("--tmp-dir")) {
+            throw new CliException(2, "--tmp-dir applies to local files; with S3, --out is the spool");
+        }
+        StorageSink local = s3 == null ? localSink(o, out) : null;
+        S3Sink uploads = s3 == null ? null : s3.open(out, null, stdout, err);
+        int rc = 0;
+        List<Map<String, Object>> resources;
+        try (Hooks hooks = Hooks.from(o, env, err)) {
+            WhipRecorder.Settings settings = new WhipRecorder.Settings(new java.net.InetSocketAddress(bind, port), ice,
+                    token, container, o.containsKey("--per-track"), stream(o, "whip"),
+                    uploads != null ? uploads : local, hooks.hooks, naming, tuning);
+            WhipRecorder w = WhipRecorder.start(settings, stdout, err);
+            Thread hook = new Thread(serveStop::countDown, "capstan-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                serving = w.httpAddress();
+                String host = bind.isAnyLocalAddress() ? w.candidates().get(0).getAddress().getHostAddress()
+                        : bind.getHostAddress();
+                err.println("capstan: WHIP endpoint http://" + (host.contains(":") ? "[" + host + "]" : host) + ":"
+                        + w.httpAddress().getPort() + "/whip (publish page at /), ICE on UDP " + w.candidates().stream()
+                        .map(a -> a.getAddress().getHostAddress() + ":" + a.getPort()).toList()
+                        + ", video " + WhipRecorder.codecs(container, o.containsKey("--per-track")) + " with Opus"
+                        + (token != null ? ", bearer token required" : "")
+                        + (duration != null ? "; stopping after " + duration.toSeconds() + " s" : "; Ctrl-C to stop"));
+                if (duration != null) {
+                    serveStop.await(duration.toMillis(), TimeUnit.MILLISECONDS);
+                } else {
+                    serveStop.await();
+                }
+            } finally {
+                w.close();
+                serving = null;
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException ignored) {
+                    // already shutting down
+                }
+            }
+            resources = w.ended();
+        } finally {
+            if (uploads != null) {
+                rc = finishUploads(uploads, s3.uploadTimeout, rc);
+            }
+        }
+        if (o.get("--report") != null) {
+            Map<String, Object> report = new LinkedHashMap<>();
+            report.put("resources", resources);
+            report.put("outputDirectory", out.toAbsolutePath().toString());
+            try {
+                Files.writeString(Path.of(o.get("--report")), Json.write(report), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new CliException(1, "cannot write report " + o.get("--report") + ": " + e.getMessage());
+            }
+        }
+        err.println("capstan: " + resources.size() + " WHIP resource(s) recorded");
+        return rc;
+    }
+
+    private static int port(String v, String flag) throws CliException {
+        try {
+            int p = Integer.parseInt(v.trim());
+            if (p >= 0 && p <= 65535) {
+                return p;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new CliException(2, "bad " + flag + " '" + v + "' (0..65535)");
     }
 
     // ---------------------------------------------------------------- demo

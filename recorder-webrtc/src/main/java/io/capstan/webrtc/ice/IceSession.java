@@ -266,7 +266,7 @@ public final class IceSession implements AutoCloseable {
     }
 
     /** An IPv4 or IPv6 literal, never a name lookup; null for anything else. */
-    static InetAddress literal(String s) {
+    public static InetAddress literal(String s) {
         boolean v4 = s.matches("\\d{1,3}(\\.\\d{1,3}){3}");
         boolean v6 = s.indexOf(':') >= 0 && s.matches("[0-9A-Fa-f:.]+");
         if (!v4 && !v6) {
