@@ -51,7 +51,7 @@ import java.util.function.Predicate;
  * answer kept {@code a=rtcp-fb nack}.
  *
  * <p>The resource ends itself through {@link RtpSink#closed} when ICE fails or does not connect, consent expires
- * (RFC 7675), the DTLS handshake fails (a certificate that does not match the offer's fingerprint, no common SRTP
+ * (RFC 7675), the publisher sends nothing for the idle timeout, the DTLS handshake fails (a certificate that does not match the offer's fingerprint, no common SRTP
  * profile, timeout), or the browser ends the DTLS association.
  */
 public final class IceDtlsTransport implements WebRtcTransport, AutoCloseable {
@@ -66,6 +66,7 @@ public final class IceDtlsTransport implements WebRtcTransport, AutoCloseable {
     private final Duration handshakeTimeout;
     private final long keyframeIntervalNanos;
     private final Duration reportInterval;
+    private final long idleTimeoutNanos;
     private final ScheduledExecutorService timer;
     private final SecureRandom random = new SecureRandom();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -79,6 +80,7 @@ public final class IceDtlsTransport implements WebRtcTransport, AutoCloseable {
         this.handshakeTimeout = b.handshakeTimeout;
         this.keyframeIntervalNanos = b.keyframeInterval.toNanos();
         this.reportInterval = b.reportInterval;
+        this.idleTimeoutNanos = b.idleTimeout.toNanos();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "capstan-webrtc-rtcp");
             t.setDaemon(true);
@@ -160,6 +162,12 @@ public final class IceDtlsTransport implements WebRtcTransport, AutoCloseable {
         }
     }
 
+    /** At most this many packets wait for the end of the DTLS handshake (about 1 s of a 2 Mbit/s stream). */
+    private static final int MAX_EARLY_PACKETS = 256;
+
+    private record Early(byte[] bytes, long arrivalNanos) {
+    }
+
     /** One resource: its ICE session, DTLS association, SRTP, receive thread and RTCP. */
     private final class Connection implements Handle, IceSession.Listener {
         private final IceSession ice;
@@ -174,6 +182,8 @@ public final class IceDtlsTransport implements WebRtcTransport, AutoCloseable {
         private final Map<Integer, NegotiatedTrack> byPayloadType = new LinkedHashMap<>();
         private final byte[] rtcpOut = new byte[1500];
         private final AtomicLong notKeyed = new AtomicLong();
+        /** Packets that arrived before the SRTP keys; only the receive thread touches it. */
+        private final List<Early> early = new ArrayList<>();
         private final AtomicLong unknown = new AtomicLong();
         private final AtomicLong nacksSent = new AtomicLong();
         private final AtomicLong plisSent = new AtomicLong();
@@ -182,6 +192,7 @@ public final class IceDtlsTransport implements WebRtcTransport, AutoCloseable {
         private volatile SrtpSession srtp;
         private volatile Thread receiver;
         private volatile ScheduledFuture<?> reports;
+        private volatile long lastReceiveNanos = System.nanoTime();
 
         Connection(IceSession ice, Negotiation negotiation, RtpSink sink) {
             this.ice = ice;
@@ -256,6 +267,7 @@ public final class IceDtlsTransport implements WebRtcTransport, AutoCloseable {
                     break;
                 }
                 long now = System.nanoTime();
+                lastReceiveNanos = now;
                 int len = p.getLength();
                 if (len < 1) {
                     continue;
@@ -274,9 +286,36 @@ public final class IceDtlsTransport implements WebRtcTransport, AutoCloseable {
         private void media(byte[] buf, int len, long now) {
             SrtpSession s = srtp;
             if (s == null) {
-                notKeyed.incrementAndGet(); // media before the handshake finished: the sender resends keyframes
+                early(buf, len, now);
                 return;
             }
+            if (!early.isEmpty()) {
+                drainEarly(s);
+            }
+            unprotect(s, buf, len, now);
+        }
+
+        /**
+         * Keeps a packet that came before this side's handshake finished: the browser starts sending as soon as it
+         * has the keys, a few milliseconds before the server side has made its SRTP session, and those first
+         * packets are the keyframe the recording starts with. Bounded; beyond it packets are counted and dropped.
+         */
+        private void early(byte[] buf, int len, long now) {
+            if (early.size() >= MAX_EARLY_PACKETS) {
+                notKeyed.incrementAndGet();
+                return;
+            }
+            early.add(new Early(java.util.Arrays.copyOf(buf, len), now));
+        }
+
+        private void drainEarly(SrtpSession s) {
+            for (Early e : early) {
+                unprotect(s, e.bytes, e.bytes.length, e.arrivalNanos);
+            }
+            early.clear();
+        }
+
+        private void unprotect(SrtpSession s, byte[] buf, int len, long now) {
             if (RtcpParser.looksLikeRtcp(buf, 0, len)) {
                 int n = s.unprotectRtcp(buf, 0, len);
                 if (n < 0) {
@@ -332,6 +371,11 @@ public final class IceDtlsTransport implements WebRtcTransport, AutoCloseable {
 
         private void report() {
             if (over.get()) {
+                return;
+            }
+            long silent = System.nanoTime() - lastReceiveNanos;
+            if (silent > idleTimeoutNanos) {
+                fail(String.format(java.util.Locale.ROOT, "the publisher sent nothing for %.1f s", silent / 1e9));
                 return;
             }
             List<Reception> started = new ArrayList<>();
@@ -481,8 +525,19 @@ public final class IceDtlsTransport implements WebRtcTransport, AutoCloseable {
         private Duration handshakeTimeout = DtlsSrtpServer.DEFAULT_HANDSHAKE_TIMEOUT;
         private Duration keyframeInterval = Duration.ofMillis(500);
         private Duration reportInterval = Duration.ofSeconds(1);
+        private Duration idleTimeout = Duration.ofSeconds(10);
 
         private Builder() {
+        }
+
+        /**
+         * How long a connected publisher may send nothing at all (no media, no RTCP, no DTLS) before its resource
+         * ends; 10 s by default. A browser that vanishes without DELETE or close_notify (a killed tab, a lost
+         * network) is noticed this way well before ICE consent expires.
+         */
+        public Builder idleTimeout(Duration v) {
+            this.idleTimeout = positive(v, "idle timeout");
+            return this;
         }
 
         /**

@@ -74,7 +74,7 @@ class IceDtlsTransportEndToEndTest {
                 .transport(transport)
                 .answerOptions(transport.answerOptions(AnswerOptions.canRecord(muxers)))
                 .sessionFactory(req -> req.applyTo(RecordingSession.builder()
-                        .sink(new FileSystemSink(dir)).muxers(muxers).stream("java"), e -> { }).build())
+                        .sink(new FileSystemSink(dir)).muxers(muxers).stream("java-" + req.resourceId().substring(0, 6)), e -> { }).build())
                 .bearerToken("tok")
                 .listener(events::add)
                 .build();
@@ -161,44 +161,14 @@ class IceDtlsTransportEndToEndTest {
     void forgedAndReplayedSrtp_areDroppedAndCounted_theGenuinePacketsMakeAWholeRecording() throws Exception {
         MediaTools.require("ffmpeg", "ffprobe");
         DtlsCertificate cert = DtlsCertificate.generate();
-        int forged = 0;
-        int replayed = 0;
+        int forged;
+        int replayed;
         try (JavaWebRtcClient client = new JavaWebRtcClient(cert)) {
             HttpResponse<String> created = connect(client, cert.fingerprint());
             SrtpSession srtp = client.handshake();
-            byte[] buf = new byte[2048];
-            long firstNanos = -1;
-            long startWall = System.nanoTime();
-            int i = 0;
-            try (CaptureReader reader = CaptureReader.open(FIXTURES.resolve("vp8_opus.pcap"))) {
-                for (UdpDatagram d = reader.next(); d != null; d = reader.next()) {
-                    if (d.dstPort() != 25004 && d.dstPort() != 25006) {
-                        continue; // the fixture's RTCP went to other ports; this test is about SRTP
-                    }
-                    if (firstNanos < 0) {
-                        firstNanos = d.timestampNanos();
-                    }
-                    long due = startWall + (d.timestampNanos() - firstNanos) / 4; // four times real time
-                    long wait = due - System.nanoTime();
-                    if (wait > 0) {
-                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-                    }
-                    System.arraycopy(d.buffer(), d.offset(), buf, 0, d.length());
-                    int len = srtp.protectRtp(buf, 0, d.length());
-                    if (i % 10 == 3) {
-                        byte[] forgery = java.util.Arrays.copyOf(buf, len);
-                        forgery[len - 12] ^= 0x40; // a payload (ciphertext) bit: the tag no longer matches
-                        client.send(forgery, 0, len);
-                        forged++;
-                    }
-                    client.send(buf, 0, len);
-                    if (i % 10 == 7) {
-                        client.send(buf, 0, len); // the same packet again: a replay
-                        replayed++;
-                    }
-                    i++;
-                }
-            }
+            int[] counts = send(client, srtp, true, Long.MAX_VALUE, 4);
+            forged = counts[0];
+            replayed = counts[1];
             Thread.sleep(300);
             String location = created.headers().firstValue("Location").orElseThrow();
             HttpResponse<String> deleted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
@@ -216,6 +186,149 @@ class IceDtlsTransportEndToEndTest {
         assertThat(s.frames()).as("every VP8 frame and Opus packet of the capture").containsExactly(90L, 151L);
         Path file = dir.resolve(s.key());
         assertThat(MediaTools.decodeErrors(file)).isEmpty();
+    }
+
+    /**
+     * Sends the fixture's RTP as SRTP at {@code speed} times real time, up to {@code maxMediaNanos} of it; with
+     * {@code tamper}, a forged copy (one ciphertext bit flipped) goes before every tenth packet and every tenth is
+     * sent twice. Returns {forged, replayed}.
+     */
+    static int[] send(JavaWebRtcClient client, SrtpSession srtp, boolean tamper, long maxMediaNanos, int speed)
+            throws Exception {
+        int forged = 0;
+        int replayed = 0;
+        byte[] buf = new byte[2048];
+        long firstNanos = -1;
+        long startWall = System.nanoTime();
+        int i = 0;
+        try (CaptureReader reader = CaptureReader.open(FIXTURES.resolve("vp8_opus.pcap"))) {
+            for (UdpDatagram d = reader.next(); d != null; d = reader.next()) {
+                if (d.dstPort() != 25004 && d.dstPort() != 25006) {
+                    continue; // the fixture's RTCP went to other ports; this test is about SRTP
+                }
+                if (firstNanos < 0) {
+                    firstNanos = d.timestampNanos();
+                }
+                if (d.timestampNanos() - firstNanos > maxMediaNanos) {
+                    break;
+                }
+                long due = startWall + (d.timestampNanos() - firstNanos) / speed;
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                }
+                System.arraycopy(d.buffer(), d.offset(), buf, 0, d.length());
+                int len = srtp.protectRtp(buf, 0, d.length());
+                if (tamper && i % 10 == 3) {
+                    byte[] forgery = java.util.Arrays.copyOf(buf, len);
+                    forgery[len - 12] ^= 0x40; // a payload (ciphertext) bit: the tag no longer matches
+                    client.send(forgery, 0, len);
+                    forged++;
+                }
+                client.send(buf, 0, len);
+                if (tamper && i % 10 == 7) {
+                    client.send(buf, 0, len); // the same packet again: a replay
+                    replayed++;
+                }
+                i++;
+            }
+        }
+        return new int[] {forged, replayed};
+    }
+
+    @Test
+    void publisherSendsCloseNotify_resourceEnds_recordingKept() throws Exception {
+        MediaTools.require("ffmpeg", "ffprobe");
+        DtlsCertificate cert = DtlsCertificate.generate();
+        try (JavaWebRtcClient client = new JavaWebRtcClient(cert)) {
+            connect(client, cert.fingerprint());
+            send(client, client.handshake(), false, Long.MAX_VALUE, 2);
+        } // close(): DTLS close_notify, then the sockets go; no DELETE
+        WhipEvent.ResourceEnded ended = awaitEnded();
+        assertThat(ended.reason()).contains("close_notify");
+        assertThat(ended.segments()).hasSize(1);
+        Path file = dir.resolve(ended.segments().get(0).key());
+        assertThat(MediaTools.decodeErrors(file)).isEmpty();
+        assertThat(ended.segments().get(0).frames()).containsExactly(90L, 151L); // the capture: 3 s of media
+        assertThat(MediaTools.probeDuration(file)).isBetween(2.9, 3.2);
+    }
+
+    @Test
+    void publisherVanishes_idleTimeoutEndsTheResource_recordingKept() throws Exception {
+        MediaTools.require("ffmpeg", "ffprobe");
+        server.close();
+        transport.close();
+        events.clear();
+        List<InetSocketAddress> addresses = transport.candidates().stream()
+                .map(a -> new InetSocketAddress(a.getAddress(), 0)).toList();
+        transport = IceDtlsTransport.builder().addresses(addresses).idleTimeout(java.time.Duration.ofSeconds(2))
+                .build();
+        MuxerSelector muxers = StandardMuxers.selector(Container.AUTO, false);
+        server = WhipServer.start(new InetSocketAddress("127.0.0.1", 0), "/whip", WhipHandler.builder()
+                .transport(transport)
+                .answerOptions(transport.answerOptions(AnswerOptions.canRecord(muxers)))
+                .sessionFactory(req -> req.applyTo(RecordingSession.builder()
+                        .sink(new FileSystemSink(dir)).muxers(muxers).stream("gone"), e -> { }).build())
+                .bearerToken("tok").listener(events::add).build(), 4);
+        DtlsCertificate cert = DtlsCertificate.generate();
+        JavaWebRtcClient client = new JavaWebRtcClient(cert);
+        connect(client, cert.fingerprint());
+        send(client, client.handshake(), false, Long.MAX_VALUE, 2);
+        long gone = System.nanoTime();
+        client.vanish();
+        WhipEvent.ResourceEnded ended = awaitEnded();
+        double after = (System.nanoTime() - gone) / 1e9;
+        assertThat(ended.reason()).startsWith("the transport closed: the publisher sent nothing for 2.");
+        assertThat(after).as("seconds until the resource ended").isBetween(1.9, 5.0);
+        assertThat(ended.segments()).hasSize(1);
+        Path file = dir.resolve(ended.segments().get(0).key());
+        assertThat(MediaTools.decodeErrors(file)).isEmpty();
+        assertThat(ended.segments().get(0).frames()).containsExactly(90L, 151L); // the capture: 3 s of media
+        assertThat(MediaTools.probeDuration(file)).isBetween(2.9, 3.2);
+    }
+
+    @Test
+    void concurrentPublishers_eachGetAWholeRecording() throws Exception {
+        MediaTools.require("ffmpeg", "ffprobe");
+        int n = 4;
+        List<java.util.concurrent.Future<String>> runs = new ArrayList<>();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+        try {
+            for (int k = 0; k < n; k++) {
+                runs.add(pool.submit(() -> {
+                    DtlsCertificate cert = DtlsCertificate.generate();
+                    try (JavaWebRtcClient client = new JavaWebRtcClient(cert)) {
+                        HttpResponse<String> created = connect(client, cert.fingerprint());
+                        send(client, client.handshake(), false, Long.MAX_VALUE, 4);
+                        Thread.sleep(300);
+                        String location = created.headers().firstValue("Location").orElseThrow();
+                        HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.endpoint().resolve(location))
+                                .header("Authorization", "Bearer tok").DELETE().build(),
+                                HttpResponse.BodyHandlers.ofString());
+                        return location;
+                    }
+                }));
+            }
+            for (var r : runs) {
+                r.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        long end = System.nanoTime() + 10_000_000_000L;
+        while (events.stream().filter(e -> e instanceof WhipEvent.ResourceEnded).count() < n
+                && System.nanoTime() < end) {
+            Thread.sleep(20);
+        }
+        List<WhipEvent.ResourceEnded> ended = events.stream().filter(e -> e instanceof WhipEvent.ResourceEnded)
+                .map(e -> (WhipEvent.ResourceEnded) e).toList();
+        assertThat(ended).hasSize(n);
+        for (WhipEvent.ResourceEnded e : ended) {
+            assertThat(e.reason()).isEqualTo("deleted by the client");
+            assertThat(e.segments()).hasSize(1);
+            assertThat(e.segments().get(0).frames()).as("resource %s", e.resourceId()).containsExactly(90L, 151L);
+            assertThat(MediaTools.decodeErrors(dir.resolve(e.segments().get(0).key()))).isEmpty();
+        }
     }
 
     @Test

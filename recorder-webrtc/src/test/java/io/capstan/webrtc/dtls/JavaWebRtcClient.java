@@ -87,6 +87,12 @@ final class JavaWebRtcClient implements AutoCloseable {
         return component.getLocalCandidates().get(0).getTransportAddress().getAddress();
     }
 
+    /** Disappears without a word: no close_notify, no DELETE; the sockets just close (a killed tab). */
+    void vanish() {
+        dtls = null;
+        agent.free();
+    }
+
     @Override
     public void close() {
         if (dtls != null) {
