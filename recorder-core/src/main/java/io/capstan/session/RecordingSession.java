@@ -320,6 +320,14 @@ public final class RecordingSession implements AutoCloseable {
      * muxing lane to finish (at most {@code timeout}). Idempotent.
      */
     public List<SegmentInfo> stop(Duration timeout) {
+        return stop(timeout, "stopped", "stopped");
+    }
+
+    /**
+     * Stops as {@link #stop(Duration)}, with the reason the final {@link RecordingEvent.StatusChanged} (INACTIVE)
+     * carries: e.g. code {@code publisher-left} and the transport's sentence when a WebRTC publisher went away.
+     */
+    public List<SegmentInfo> stop(Duration timeout, String code, String message) {
         if (state.compareAndSet(State.NEW, State.STOPPED)) {
             result = List.of();
             emit(new RecordingEvent.Stopped(id, result, stats()));
@@ -344,7 +352,7 @@ public final class RecordingSession implements AutoCloseable {
         }
         result = lane.closedSegments();
         state.set(State.STOPPED);
-        status(id, RecordingStatus.INACTIVE, "stopped", "stopped");
+        status(id, RecordingStatus.INACTIVE, code, message);
         emit(new RecordingEvent.Stopped(id, result, stats()));
         synchronized (this) {
             notifyAll();

@@ -178,7 +178,7 @@ public final class WhipHandler implements HttpHandler, AutoCloseable {
         }
         switch (method) {
             case "DELETE" -> {
-                r.end("deleted by the client");
+                r.end("deleted", "deleted by the client");
                 respond(ex, 200, null, null);
             }
             case "PATCH" -> patch(ex, r);
@@ -258,7 +258,7 @@ public final class WhipHandler implements HttpHandler, AutoCloseable {
         if (r.ended.get() || closed.get()) {
             // the transport closed while starting, or the handler is closing: do not leave it in the table
             resources.remove(id, r);
-            r.end("the WHIP endpoint closed");
+            r.end("endpoint-closed", "the WHIP endpoint closed");
             respond(ex, 503, "text/plain", "the resource ended while it was being created");
             return;
         }
@@ -386,7 +386,7 @@ public final class WhipHandler implements HttpHandler, AutoCloseable {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             for (Resource r : List.copyOf(resources.values())) {
-                r.end("the WHIP endpoint closed");
+                r.end("endpoint-closed", "the WHIP endpoint closed");
             }
             poller.shutdownNow();
         }
@@ -417,7 +417,7 @@ public final class WhipHandler implements HttpHandler, AutoCloseable {
 
         @Override
         public void closed(String reason) {
-            end("the transport closed: " + reason);
+            end("publisher-left", "the transport closed: " + reason);
         }
 
         void onSessionEvent(RecordingEvent e) {
@@ -429,7 +429,11 @@ public final class WhipHandler implements HttpHandler, AutoCloseable {
             }
         }
 
-        void end(String reason) {
+        /**
+         * Ends the resource once: the transport is closed and the session stopped with {@code code} and
+         * {@code reason} in its final status ({@code deleted}, {@code publisher-left}, {@code endpoint-closed}).
+         */
+        void end(String code, String reason) {
             if (!ended.compareAndSet(false, true)) {
                 return;
             }
@@ -447,7 +451,7 @@ public final class WhipHandler implements HttpHandler, AutoCloseable {
             List<SegmentInfo> segments = List.of();
             RecordingSession s = session;
             if (s != null) {
-                segments = s.stop();
+                segments = s.stop(java.time.Duration.ofSeconds(60), code, reason);
             }
             LOG.info("WHIP resource {} ended ({}): {} segment(s); transport {}", id, reason, segments.size(), stats);
             events.accept(new WhipEvent.ResourceEnded(id, reason, segments, stats));

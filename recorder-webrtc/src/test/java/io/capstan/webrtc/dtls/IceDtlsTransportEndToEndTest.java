@@ -56,6 +56,7 @@ class IceDtlsTransportEndToEndTest {
     IceDtlsTransport transport;
     WhipServer server;
     final List<WhipEvent> events = new CopyOnWriteArrayList<>();
+    final List<io.capstan.session.RecordingEvent> sessionEvents = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void setUp() throws Exception {
@@ -74,7 +75,7 @@ class IceDtlsTransportEndToEndTest {
                 .transport(transport)
                 .answerOptions(transport.answerOptions(AnswerOptions.canRecord(muxers)))
                 .sessionFactory(req -> req.applyTo(RecordingSession.builder()
-                        .sink(new FileSystemSink(dir)).muxers(muxers).stream("java-" + req.resourceId().substring(0, 6)), e -> { }).build())
+                        .sink(new FileSystemSink(dir)).muxers(muxers).stream("java-" + req.resourceId().substring(0, 6)), sessionEvents::add).build())
                 .bearerToken("tok")
                 .listener(events::add)
                 .build();
@@ -268,7 +269,7 @@ class IceDtlsTransportEndToEndTest {
                 .transport(transport)
                 .answerOptions(transport.answerOptions(AnswerOptions.canRecord(muxers)))
                 .sessionFactory(req -> req.applyTo(RecordingSession.builder()
-                        .sink(new FileSystemSink(dir)).muxers(muxers).stream("gone"), e -> { }).build())
+                        .sink(new FileSystemSink(dir)).muxers(muxers).stream("gone"), sessionEvents::add).build())
                 .bearerToken("tok").listener(events::add).build(), 4);
         DtlsCertificate cert = DtlsCertificate.generate();
         JavaWebRtcClient client = new JavaWebRtcClient(cert);
@@ -279,6 +280,13 @@ class IceDtlsTransportEndToEndTest {
         WhipEvent.ResourceEnded ended = awaitEnded();
         double after = (System.nanoTime() - gone) / 1e9;
         assertThat(ended.reason()).startsWith("the transport closed: the publisher sent nothing for 2.");
+        assertThat(sessionEvents).filteredOn(e -> e instanceof io.capstan.session.RecordingEvent.StatusChanged sc
+                        && sc.status() == io.capstan.session.RecordingStatus.INACTIVE)
+                .singleElement().satisfies(e -> {
+                    var sc = (io.capstan.session.RecordingEvent.StatusChanged) e;
+                    assertThat(sc.code()).isEqualTo("publisher-left");
+                    assertThat(sc.message()).isEqualTo(ended.reason());
+                });
         assertThat(after).as("seconds until the resource ended").isBetween(1.9, 5.0);
         assertThat(ended.segments()).hasSize(1);
         Path file = dir.resolve(ended.segments().get(0).key());
