@@ -1,5 +1,6 @@
 package io.capstan.webrtc.dtls;
 
+import java.util.Arrays;
 import org.bouncycastle.crypto.modes.gcm.Tables4kGCMMultiplier;
 
 /**
@@ -20,7 +21,7 @@ final class Ghash {
     }
 
     void reset() {
-        java.util.Arrays.fill(x, (byte) 0);
+        Arrays.fill(x, (byte) 0);
         partialLength = 0;
     }
 
@@ -47,7 +48,7 @@ final class Ghash {
     /** Ends a section (AAD or ciphertext): a partial block is zero-padded and hashed. */
     void pad() {
         if (partialLength > 0) {
-            java.util.Arrays.fill(partial, partialLength, 16, (byte) 0);
+            Arrays.fill(partial, partialLength, 16, (byte) 0);
             block(partial, 0);
             partialLength = 0;
         }

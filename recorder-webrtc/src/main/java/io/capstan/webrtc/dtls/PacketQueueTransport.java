@@ -1,6 +1,9 @@
 package io.capstan.webrtc.dtls;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.Arrays;
+import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -50,7 +53,7 @@ public final class PacketQueueTransport implements DatagramTransport {
         if (mtu < 256 || mtu > RECEIVE_LIMIT) {
             throw new IllegalArgumentException("mtu must be 256.." + RECEIVE_LIMIT + ": " + mtu);
         }
-        this.sender = java.util.Objects.requireNonNull(sender, "sender");
+        this.sender = Objects.requireNonNull(sender, "sender");
         this.mtu = mtu;
         this.queue = new ArrayBlockingQueue<>(capacity);
     }
@@ -61,7 +64,7 @@ public final class PacketQueueTransport implements DatagramTransport {
      * @return false if it was dropped: queue full, transport closed, or longer than 1500 bytes
      */
     public boolean offer(byte[] buf, int off, int len) {
-        if (closed || len > RECEIVE_LIMIT || !queue.offer(java.util.Arrays.copyOfRange(buf, off, off + len))) {
+        if (closed || len > RECEIVE_LIMIT || !queue.offer(Arrays.copyOfRange(buf, off, off + len))) {
             dropped.incrementAndGet();
             return false;
         }
@@ -107,7 +110,7 @@ public final class PacketQueueTransport implements DatagramTransport {
             datagram = waitMillis == 0 ? queue.take() : queue.poll(waitMillis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while waiting for a DTLS datagram");
+            throw new InterruptedIOException("interrupted while waiting for a DTLS datagram");
         }
         if (datagram == null) {
             return -1;

@@ -166,6 +166,20 @@ class DtlsSrtpServerTest {
     }
 
     @Test
+    void noCommonSrtpProfile_failsNamingWhatEachSideHas() throws Exception {
+        Link link = new Link();
+        // SRTP_AES128_CM_HMAC_SHA1_32 and SRTP_AEAD_AES_256_GCM only
+        Future<DTLSTransport> clientSide = connect(new TestDtlsClient(browser, new int[] {0x0002, 0x0008}),
+                link.client);
+        DtlsSrtpServer server = new DtlsSrtpServer(capstan, browser.fingerprint());
+        assertThatThrownBy(() -> server.accept(link.server, r -> { }))
+                .isInstanceOf(DtlsHandshakeException.class)
+                .hasMessage("no SRTP protection profile in common: the browser offers [0x0002, 0x0008], Capstan "
+                        + "supports [SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80]");
+        assertThatThrownBy(() -> clientSide.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
+    }
+
+    @Test
     void silentPeer_timesOut_noThreadLeft() {
         PacketQueueTransport transport = new PacketQueueTransport((b, o, l) -> { });
         DtlsSrtpServer server = new DtlsSrtpServer(capstan, browser.fingerprint(), Duration.ofMillis(400));

@@ -249,6 +249,50 @@ class SrtpSessionTest {
         assertThat(allocated).as("bytes allocated for %d packets", n - 1000).isLessThan(2000);
     }
 
+    /**
+     * Garbage and mutated packets of every length at every offset: unprotect never throws, never reports a length
+     * outside the packet, and exactly the untouched packets pass.
+     */
+    @ParameterizedTest
+    @EnumSource(SrtpProfile.class)
+    void mutatedAndRandomInput_isDroppedWithoutThrowing(SrtpProfile profile) {
+        SrtpSession[] s = pair(profile);
+        Random r = new Random(42);
+        byte[] buf = new byte[1600];
+        int accepted = 0;
+        for (int i = 0; i < 20_000; i++) {
+            int off = r.nextInt(8);
+            int len;
+            boolean genuine = r.nextInt(10) == 0;
+            boolean rtcp = r.nextBoolean();
+            if (genuine || r.nextBoolean()) {
+                byte[] p = rtcp ? Rtp.rtcp(0xCAFE, SSRC) : Rtp.packet(i & 0xFFFF, i, SSRC, r.nextInt(1300));
+                len = rtcp ? s[0].protectRtcp(p, 0, Rtp.RTCP_LENGTH) : s[0].protectRtp(p, 0, p.length - Rtp.ROOM);
+                System.arraycopy(p, 0, buf, off, len);
+                if (!genuine) {
+                    buf[off + r.nextInt(len)] ^= (byte) (1 << r.nextInt(8)); // one flip: two could cancel
+                    len = r.nextInt(4) == 0 ? r.nextInt(len + 1) : len;
+                }
+            } else {
+                len = r.nextInt(buf.length - off + 1);
+                for (int j = 0; j < len; j++) {
+                    buf[off + j] = (byte) r.nextInt();
+                }
+            }
+            int result = rtcp ? s[1].unprotectRtcp(buf, off, len) : s[1].unprotectRtp(buf, off, len);
+            if (result >= 0) {
+                assertThat(result).isLessThanOrEqualTo(len);
+                accepted++;
+            } else {
+                SrtpDrop.of(result);
+            }
+            assertThat(result >= 0).as("packet %d accepted", i).isEqualTo(genuine);
+        }
+        SrtpStats st = s[1].stats();
+        assertThat(st.rtpUnprotected() + st.rtcpUnprotected()).isEqualTo(accepted);
+        assertThat(st.dropped()).isEqualTo(20_000 - accepted);
+    }
+
     /** RFC 3711 appendix B.2: the AES-CM keystream for a given session key and salt. */
     @Test
     void aesCounterMode_rfc3711AppendixB2() {

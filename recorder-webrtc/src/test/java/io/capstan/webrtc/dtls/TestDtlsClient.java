@@ -29,12 +29,14 @@ final class TestDtlsClient extends DefaultTlsClient {
 
     /** @param certificate the client's certificate, or {@code null} to send an empty Certificate message */
     TestDtlsClient(DtlsCertificate certificate, SrtpProfile... offered) {
+        this(certificate, java.util.Arrays.stream(offered).mapToInt(SrtpProfile::id).toArray());
+    }
+
+    /** Offers these raw use_srtp profile ids. */
+    TestDtlsClient(DtlsCertificate certificate, int[] offeredIds) {
         super(new BcTlsCrypto());
         this.certificate = certificate;
-        this.offeredProfiles = new int[offered.length];
-        for (int i = 0; i < offered.length; i++) {
-            offeredProfiles[i] = offered[i].id();
-        }
+        this.offeredProfiles = offeredIds.clone();
     }
 
     @Override
