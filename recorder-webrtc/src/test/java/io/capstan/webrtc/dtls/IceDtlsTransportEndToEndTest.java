@@ -254,16 +254,14 @@ class IceDtlsTransportEndToEndTest {
         assertThat(MediaTools.probeDuration(file)).isBetween(2.9, 3.2);
     }
 
-    @Test
-    void publisherVanishes_idleTimeoutEndsTheResource_recordingKept() throws Exception {
-        MediaTools.require("ffmpeg", "ffprobe");
+    /** Replaces the transport and endpoint with ones built by {@code tune}. */
+    void restart(java.util.function.UnaryOperator<IceDtlsTransport.Builder> tune) throws Exception {
         server.close();
         transport.close();
         events.clear();
         List<InetSocketAddress> addresses = transport.candidates().stream()
                 .map(a -> new InetSocketAddress(a.getAddress(), 0)).toList();
-        transport = IceDtlsTransport.builder().addresses(addresses).idleTimeout(java.time.Duration.ofSeconds(2))
-                .build();
+        transport = tune.apply(IceDtlsTransport.builder().addresses(addresses)).build();
         MuxerSelector muxers = StandardMuxers.selector(Container.AUTO, false);
         server = WhipServer.start(new InetSocketAddress("127.0.0.1", 0), "/whip", WhipHandler.builder()
                 .transport(transport)
@@ -271,6 +269,28 @@ class IceDtlsTransportEndToEndTest {
                 .sessionFactory(req -> req.applyTo(RecordingSession.builder()
                         .sink(new FileSystemSink(dir)).muxers(muxers).stream("gone"), sessionEvents::add).build())
                 .bearerToken("tok").listener(events::add).build(), 4);
+    }
+
+    @Test
+    void publisherNeverConnects_iceTimeoutEndsTheResource_noFile() throws Exception {
+        restart(b -> b.connectTimeout(java.time.Duration.ofSeconds(2)));
+        try (JavaWebRtcClient silent = new JavaWebRtcClient(DtlsCertificate.generate())) {
+            HttpResponse<String> r = post(offer(silent.ice, silent.certificate.fingerprint()), "tok");
+            assertThat(r.statusCode()).isEqualTo(201); // answered, but the client never runs ICE
+            WhipEvent.ResourceEnded ended = awaitEnded();
+            assertThat(ended.reason()).startsWith("the transport closed: ICE did not connect within 2 s");
+            assertThat(ended.segments()).isEmpty();
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            assertThat(files.filter(Files::isRegularFile).toList()).isEmpty();
+        }
+        assertThat(transport.liveConnections()).isZero();
+    }
+
+    @Test
+    void publisherVanishes_idleTimeoutEndsTheResource_recordingKept() throws Exception {
+        MediaTools.require("ffmpeg", "ffprobe");
+        restart(b -> b.idleTimeout(java.time.Duration.ofSeconds(2)));
         DtlsCertificate cert = DtlsCertificate.generate();
         JavaWebRtcClient client = new JavaWebRtcClient(cert);
         connect(client, cert.fingerprint());
