@@ -162,6 +162,9 @@ public final class IceDtlsTransport implements WebRtcTransport, AutoCloseable {
         }
     }
 
+    /** Media SSRCs a resource keeps reception statistics for (a publisher sends one or two per track). */
+    private static final int MAX_RECEPTIONS = 16;
+
     /** At most this many packets wait for the end of the DTLS handshake (about 1 s of a 2 Mbit/s stream). */
     private static final int MAX_EARLY_PACKETS = 256;
 
@@ -177,7 +180,11 @@ public final class IceDtlsTransport implements WebRtcTransport, AutoCloseable {
         private final int id = THREADS.incrementAndGet();
         private final AtomicBoolean over = new AtomicBoolean();
         private final PacketQueueTransport dtlsIo;
-        private final Map<Long, Reception> receptions = new ConcurrentHashMap<>();
+        /**
+         * Per media SSRC, in the order first seen: written by the receive thread only (a copy-on-write array, so
+         * the report timer reads a consistent snapshot and the per-packet lookup neither locks nor boxes).
+         */
+        private volatile Reception[] receptions = new Reception[0];
         private final Map<Long, Long> lastPli = new ConcurrentHashMap<>();
         private final Map<Integer, NegotiatedTrack> byPayloadType = new LinkedHashMap<>();
         private final byte[] rtcpOut = new byte[1500];
@@ -324,7 +331,7 @@ public final class IceDtlsTransport implements WebRtcTransport, AutoCloseable {
                 RtcpParser.parse(buf, 0, n, new RtcpParser.Visitor() {
                     @Override
                     public void senderReport(SenderReport sr) {
-                        Reception r = receptions.get(sr.ssrc());
+                        Reception r = reception(sr.ssrc());
                         if (r != null) {
                             r.senderReport(sr.ntpTimestamp(), now);
                         }
@@ -341,9 +348,12 @@ public final class IceDtlsTransport implements WebRtcTransport, AutoCloseable {
             int pt = buf[1] & 0x7F;
             NegotiatedTrack track = byPayloadType.get(pt);
             if (track != null) {
-                Reception r = receptions.get(ssrc);
-                if (r == null && receptions.size() < 16) {
-                    r = receptions.computeIfAbsent(ssrc, k -> new Reception(k, track.spec().clockRate()));
+                Reception r = reception(ssrc);
+                if (r == null && receptions.length < MAX_RECEPTIONS) {
+                    r = new Reception(ssrc, track.spec().clockRate());
+                    Reception[] grown = java.util.Arrays.copyOf(receptions, receptions.length + 1);
+                    grown[grown.length - 1] = r;
+                    receptions = grown;
                 }
                 if (r != null) {
                     int seq = ((buf[2] & 0xFF) << 8) | (buf[3] & 0xFF);
@@ -354,6 +364,15 @@ public final class IceDtlsTransport implements WebRtcTransport, AutoCloseable {
                 }
             }
             sink.packet(buf, 0, n, now);
+        }
+
+        private Reception reception(long ssrc) {
+            for (Reception r : receptions) {
+                if (r.ssrc == ssrc) {
+                    return r;
+                }
+            }
+            return null;
         }
 
         private boolean nack(NegotiatedTrack t) {
@@ -379,7 +398,7 @@ public final class IceDtlsTransport implements WebRtcTransport, AutoCloseable {
                 return;
             }
             List<Reception> started = new ArrayList<>();
-            for (Reception r : receptions.values()) {
+            for (Reception r : receptions) {
                 if (r.started()) {
                     started.add(r);
                 }
@@ -416,7 +435,7 @@ public final class IceDtlsTransport implements WebRtcTransport, AutoCloseable {
         }
 
         private long videoSsrc() {
-            for (Reception r : receptions.values()) {
+            for (Reception r : receptions) {
                 for (NegotiatedTrack t : negotiation.tracks()) {
                     if (t.spec().codec().kind() == MediaKind.VIDEO && t.offeredSsrcs().contains(r.ssrc)) {
                         return r.ssrc;
@@ -470,7 +489,7 @@ public final class IceDtlsTransport implements WebRtcTransport, AutoCloseable {
             m.put("droppedUnknown", unknown.get());
             m.put("dtlsQueueDropped", dtlsIo.dropped());
             long lost = 0;
-            for (Reception r : receptions.values()) {
+            for (Reception r : receptions) {
                 lost += r.lost();
             }
             m.put("packetsLost", lost);
