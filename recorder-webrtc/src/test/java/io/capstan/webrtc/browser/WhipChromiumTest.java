@@ -85,6 +85,18 @@ class WhipChromiumTest {
     }
 
     @Test
+    void vp9AndOpus_fromTheFakeCameraAndMicrophone() throws Exception {
+        Path file = publish("VP9", "devices", 5.0);
+        assertRecording(file, "vp9", 5.0);
+    }
+
+    @Test
+    void av1AndOpus_fromTheFakeCameraAndMicrophone() throws Exception {
+        Path file = publish("AV1", "devices", 5.0);
+        assertRecording(file, "av1", 5.0);
+    }
+
+    @Test
     void audioAndVideo_stayInSync() throws Exception {
         Path file = publish("VP8", "sync", 5.0);
         assertRecording(file, "vp8", 5.0);
