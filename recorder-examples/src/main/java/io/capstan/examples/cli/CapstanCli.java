@@ -280,6 +280,19 @@ public final class CapstanCli {
         return FileSystemSink.builder(out).tmpDir(dir).build();
     }
 
+    /** Where a recording command writes: local files under --out, or S3 with --out as the spool. */
+    private record Output(S3Options s3, StorageSink local, S3Sink uploads) {
+    }
+
+    private Output output(Map<String, String> o, Path out) throws CliException, IOException {
+        S3Options s3 = S3Options.from(o, env, false);
+        if (s3 != null && o.containsKey("--tmp-dir")) {
+            throw new CliException(2, "--tmp-dir applies to local files; with S3, --out is the spool");
+        }
+        return s3 == null ? new Output(null, localSink(o, out), null)
+                : new Output(s3, null, s3.open(out, null, stdout, err));
+    }
+
     private static String baseName(Path p) {
         String n = p.getFileName().toString();
         int dot = n.lastIndexOf('.');
@@ -313,12 +326,10 @@ public final class CapstanCli {
             throw new CliException(1, "capture file not found: " + pcapPath);
         }
         Recorder.Naming naming = naming(o);
-        S3Options s3 = S3Options.from(o, env, false);
-        if (s3 != null && o.containsKey("--tmp-dir")) {
-            throw new CliException(2, "--tmp-dir applies to local files; with S3, --out is the spool");
-        }
-        StorageSink local = s3 == null ? localSink(o, out) : null;
-        S3Sink uploads = s3 == null ? null : s3.open(out, null, stdout, err);
+        Output output = output(o, out);
+        S3Options s3 = output.s3();
+        StorageSink local = output.local();
+        S3Sink uploads = output.uploads();
         int rc = 1;
         try (InputStream in = Files.newInputStream(pcapPath); Hooks hooks = Hooks.from(o, env, err)) {
             rc = convertStream(in, pcapPath.toString(), tracks, out, uploads != null ? uploads : local,
@@ -520,12 +531,10 @@ public final class CapstanCli {
         SdpTracks tracks = SdpTracks.from(sdp);
         Duration duration = o.containsKey("--duration") ? parseDuration(o.get("--duration")) : null;
         Recorder.Naming naming = naming(o);
-        S3Options s3 = S3Options.from(o, env, false);
-        if (s3 != null && o.containsKey("--tmp-dir")) {
-            throw new CliException(2, "--tmp-dir applies to local files; with S3, --out is the spool");
-        }
-        StorageSink local = s3 == null ? localSink(o, out) : null;
-        S3Sink uploads = s3 == null ? null : s3.open(out, null, stdout, err);
+        Output output = output(o, out);
+        S3Options s3 = output.s3();
+        StorageSink local = output.local();
+        S3Sink uploads = output.uploads();
         CountDownLatch finished = new CountDownLatch(1);
         int rc = 1;
         try (Hooks hooks = Hooks.from(o, env, err)) {
@@ -716,12 +725,10 @@ public final class CapstanCli {
         }
         Duration duration = o.containsKey("--duration") ? parseDuration(o.get("--duration")) : null;
         String token = Hooks.setting(o, "--token", env, ENV_WHIP_TOKEN);
-        S3Options s3 = S3Options.from(o, env, false);
-        if (s3 != null && o.containsKey("--tmp-dir")) {
-            throw new CliException(2, "--tmp-dir applies to local files; with S3, --out is the spool");
-        }
-        StorageSink local = s3 == null ? localSink(o, out) : null;
-        S3Sink uploads = s3 == null ? null : s3.open(out, null, stdout, err);
+        Output output = output(o, out);
+        S3Options s3 = output.s3();
+        StorageSink local = output.local();
+        S3Sink uploads = output.uploads();
         int rc = 0;
         List<Map<String, Object>> resources;
         try (Hooks hooks = Hooks.from(o, env, err)) {
