@@ -239,15 +239,17 @@ public final class IceDtlsTransport implements WebRtcTransport, AutoCloseable {
             DtlsSrtpServer server = new DtlsSrtpServer(certificate, negotiation.remoteFingerprint(), handshakeTimeout);
             try {
                 DtlsSrtpConnection c = server.accept(dtlsIo, reason -> fail(reason));
-                if (over.get()) {
+                dtls = c;
+                srtp = c.srtp();
+                ScheduledFuture<?> r = timer.scheduleAtFixedRate(this::report, reportInterval.toMillis(),
+                        reportInterval.toMillis(), TimeUnit.MILLISECONDS);
+                reports = r;
+                if (over.get()) { // closed while the handshake finished: release() may have missed these
+                    r.cancel(false);
                     c.close();
                     return;
                 }
-                dtls = c;
-                srtp = c.srtp();
                 LOG.debug("resource {}: DTLS-SRTP established ({})", id, c.profile());
-                reports = timer.scheduleAtFixedRate(this::report, reportInterval.toMillis(),
-                        reportInterval.toMillis(), TimeUnit.MILLISECONDS);
             } catch (DtlsHandshakeException e) {
                 fail("DTLS handshake failed: " + e.getMessage());
             } catch (RuntimeException e) {
@@ -501,19 +503,22 @@ public final class IceDtlsTransport implements WebRtcTransport, AutoCloseable {
 
         /** Ends on the transport's own initiative: tells the sink once, then releases everything. */
         private void fail(String reason) {
-            if (over.get()) {
+            if (!over.compareAndSet(false, true)) {
                 return;
             }
             LOG.info("resource {}: {}", id, reason);
-            close();
+            release();
             sink.closed(reason);
         }
 
         @Override
         public void close() {
-            if (!over.compareAndSet(false, true)) {
-                return;
+            if (over.compareAndSet(false, true)) {
+                release();
             }
+        }
+
+        private void release() {
             live.remove(this);
             ScheduledFuture<?> r = reports;
             if (r != null) {

@@ -64,6 +64,7 @@ public final class IceSession implements AutoCloseable {
     private final Component component;
     private final AtomicBoolean over = new AtomicBoolean();
     private volatile Listener listener;
+    private final AtomicBoolean connectedOnce = new AtomicBoolean();
     private volatile boolean connected;
     private volatile long connectedAtMillis;
     private volatile ScheduledFuture<?> watch;
@@ -164,7 +165,7 @@ public final class IceSession implements AutoCloseable {
         IceProcessingState s = (IceProcessingState) e.getNewValue();
         if ((s == IceProcessingState.COMPLETED || s == IceProcessingState.TERMINATED) && !connected) {
             CandidatePair p = component.getSelectedPair();
-            if (p == null) {
+            if (p == null || !connectedOnce.compareAndSet(false, true)) {
                 return;
             }
             connected = true;
