@@ -59,6 +59,12 @@ public final class WhipHandler implements HttpHandler, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(WhipHandler.class);
 
+    /**
+     * Default limit of live resources: each holds an ICE agent, a few threads and a recording; offers beyond it
+     * get 503 with {@code Retry-After}, so a flood of POSTs cannot exhaust the host.
+     */
+    public static final int DEFAULT_MAX_RESOURCES = 1000;
+
     /** Default request body limit: an SDP offer is a few kilobytes. */
     public static final int DEFAULT_MAX_BODY = 64 * 1024;
 
@@ -68,6 +74,7 @@ public final class WhipHandler implements HttpHandler, AutoCloseable {
     private final byte[] tokenHash;
     private final String allowOrigin;
     private final int maxBody;
+    private final int maxResources;
     private final Consumer<WhipEvent> events;
     private final SecureRandom random;
     private final Map<String, Resource> resources = new ConcurrentHashMap<>();
@@ -90,6 +97,7 @@ public final class WhipHandler implements HttpHandler, AutoCloseable {
         this.tokenHash = b.bearerToken == null ? null : sha256(b.bearerToken);
         this.allowOrigin = b.allowOrigin;
         this.maxBody = b.maxBody;
+        this.maxResources = b.maxResources;
         this.events = b.events;
         this.random = b.random;
         poller.scheduleWithFixedDelay(this::pollSessions, 50, 50, java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -211,6 +219,12 @@ public final class WhipHandler implements HttpHandler, AutoCloseable {
         }
         if (closed.get()) {
             respond(ex, 503, "text/plain", "the WHIP endpoint is shutting down");
+            return;
+        }
+        if (resources.size() >= maxResources) {
+            ex.getResponseHeaders().set("Retry-After", "10");
+            respond(ex, 503, "text/plain", "the recorder is at its limit of " + maxResources
+                    + " publishers; try again later");
             return;
         }
         WebRtcTransport.Pending pending;
@@ -465,6 +479,7 @@ public final class WhipHandler implements HttpHandler, AutoCloseable {
         private String bearerToken;
         private String allowOrigin = "*";
         private int maxBody = DEFAULT_MAX_BODY;
+        private int maxResources = DEFAULT_MAX_RESOURCES;
         private Consumer<WhipEvent> events = e -> {
         };
         private SecureRandom random = new SecureRandom();
@@ -509,6 +524,15 @@ public final class WhipHandler implements HttpHandler, AutoCloseable {
                 throw new IllegalArgumentException("the body limit must be positive: " + v);
             }
             this.maxBody = v;
+            return this;
+        }
+
+        /** Live resources at most; {@value #DEFAULT_MAX_RESOURCES} by default. */
+        public Builder maxResources(int v) {
+            if (v <= 0) {
+                throw new IllegalArgumentException("the resource limit must be positive: " + v);
+            }
+            this.maxResources = v;
             return this;
         }
 

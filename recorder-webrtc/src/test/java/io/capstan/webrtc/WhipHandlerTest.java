@@ -54,6 +54,10 @@ class WhipHandlerTest {
     }
 
     private void start(String token) throws Exception {
+        start(token, WhipHandler.DEFAULT_MAX_RESOURCES);
+    }
+
+    private void start(String token, int maxResources) throws Exception {
         if (server != null) {
             server.close();
         }
@@ -71,6 +75,7 @@ class WhipHandlerTest {
                 })
                 .bearerToken(token)
                 .maxBodyBytes(16 * 1024)
+                .maxResources(maxResources)
                 .listener(whipEvents::add)
                 .build();
         server = WhipServer.start(new InetSocketAddress("127.0.0.1", 0), "/whip", handler, 4);
@@ -122,6 +127,20 @@ class WhipHandlerTest {
             assertThat(h.negotiation.remoteIce().ufrag()).isEqualTo("EsAw");
         });
         assertThat(whipEvents).singleElement().isEqualTo(new WhipEvent.ResourceCreated(id, List.of("audio", "video")));
+    }
+
+    @Test
+    void beyondTheResourceLimit_503WithRetryAfter_untilOneEnds() throws Exception {
+        start(null, 2);
+        HttpResponse<String> a = publish("chrome.sdp");
+        assertThat(publish("chrome.sdp").statusCode()).isEqualTo(201);
+        HttpResponse<String> third = publish("chrome.sdp");
+        assertThat(third.statusCode()).isEqualTo(503);
+        assertThat(third.headers().firstValue("Retry-After")).contains("10");
+        assertThat(third.body()).contains("limit of 2 publishers");
+        assertThat(transport.started).hasSize(2);
+        assertThat(send(HttpRequest.newBuilder(location(a)).DELETE()).statusCode()).isEqualTo(200);
+        assertThat(publish("chrome.sdp").statusCode()).isEqualTo(201);
     }
 
     @Test

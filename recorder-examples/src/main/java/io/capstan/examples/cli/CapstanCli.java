@@ -50,6 +50,7 @@ public final class CapstanCli {
                                    [--report FILE.json] [--stream NAME] [--bind ADDRESS] [NAMING] [HOOKS]
                    capstan whip    --out DIR [--port 8080] [--bind ADDRESS] [--token T] [--container C]
                                    [--per-track] [--ice-address A[,B]] [--ice-port P] [--duration D]
+                                   [--max-publishers 1000]
                                    [--stream NAME] [--report FILE.json] [NAMING] [HOOKS]
                                    WHIP (RFC 9725) at http://HOST:PORT/whip, a publish page at /
                    capstan serve   [--dir DIR] [--port 8080] [--token T] [--disposition inline|attachment]
@@ -153,7 +154,7 @@ public final class CapstanCli {
             "--duration", "--stream", "--bind", "--rotate", "--s3-endpoint", "--s3-bucket", "--s3-region", "--s3-prefix",
             "--s3-credentials-file", "--upload-timeout", "--spool", "--hook", "--hook-timeout", "--metadata-url",
             "--node-alias", "--dir", "--port", "--token", "--disposition", "--template", "--encode-names",
-            "--exclude-chars", "--tmp-dir", "--ice-address", "--ice-port");
+            "--exclude-chars", "--tmp-dir", "--ice-address", "--ice-port", "--max-publishers");
 
     static final String ENV_TEMPLATE = "RECORD_TEMPLATE";
     static final String ENV_TMP_DIR = "RECORD_TMP_DIR";
@@ -725,6 +726,15 @@ public final class CapstanCli {
         }
         Duration duration = o.containsKey("--duration") ? parseDuration(o.get("--duration")) : null;
         String token = Hooks.setting(o, "--token", env, ENV_WHIP_TOKEN);
+        int maxPublishers;
+        try {
+            maxPublishers = Integer.parseInt(o.getOrDefault("--max-publishers", "1000").trim());
+        } catch (NumberFormatException e) {
+            maxPublishers = 0;
+        }
+        if (maxPublishers < 1) {
+            throw new CliException(2, "bad --max-publishers '" + o.get("--max-publishers") + "' (a positive number)");
+        }
         Output output = output(o, out);
         S3Options s3 = output.s3();
         StorageSink local = output.local();
@@ -733,7 +743,7 @@ public final class CapstanCli {
         List<Map<String, Object>> resources;
         try (Hooks hooks = Hooks.from(o, env, err)) {
             WhipRecorder.Settings settings = new WhipRecorder.Settings(new java.net.InetSocketAddress(bind, port), ice,
-                    token, container, o.containsKey("--per-track"), stream(o, "whip"),
+                    token, maxPublishers, container, o.containsKey("--per-track"), stream(o, "whip"),
                     uploads != null ? uploads : local, hooks.hooks, naming, tuning);
             WhipRecorder w = WhipRecorder.start(settings, stdout, err);
             Thread hook = new Thread(serveStop::countDown, "capstan-shutdown");

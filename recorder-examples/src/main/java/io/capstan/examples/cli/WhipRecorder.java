@@ -38,7 +38,8 @@ import java.util.function.UnaryOperator;
 final class WhipRecorder implements AutoCloseable {
 
     /** What the command line decided. */
-    record Settings(InetSocketAddress http, List<InetSocketAddress> ice, String token, Container container,
+    record Settings(InetSocketAddress http, List<InetSocketAddress> ice, String token, int maxPublishers,
+                    Container container,
                     boolean perTrack, String stream, StorageSink sink, List<SegmentHook> hooks,
                     Recorder.Naming naming, UnaryOperator<RecordingSession.Builder> tuning) {
     }
@@ -65,6 +66,7 @@ final class WhipRecorder implements AutoCloseable {
                 .answerOptions(t.answerOptions(AnswerOptions.canRecord(muxers)))
                 .sessionFactory(req -> session(req, s, muxers))
                 .bearerToken(s.token())
+                .maxResources(s.maxPublishers())
                 .listener(this::onEvent)
                 .build();
         try {
