@@ -224,7 +224,7 @@ public final class TrackInput {
                 postedFormatVersion = v;
                 session.lane().control(new LaneItem.Format(index, depacketizer.format()));
             }
-            EncodedFrame f = session.lane().borrow(session.backpressureNanos());
+            EncodedFrame f = session.lane().borrow(index, session.backpressureNanos());
             if (f == null) {
                 overflowDropped++;
                 pendingDropped++;
