@@ -41,6 +41,10 @@ import java.util.concurrent.TimeUnit;
  * {@link FrameAssembler} -> {@link Depacketizer}: everything a session's {@code TrackInput.pushRtp} does before
  * the frame is copied to the muxing lane. Frames go to a {@link Blackhole}. The teardown fails the run when a
  * packet was rejected, lost, or a frame dropped or a keyframe asked for after the warm-up pass.
+ *
+ * <p>Each iteration also prints the benchmark thread's <b>CPU time</b> per packet ({@code ThreadMXBean}), and the
+ * trial its best iteration: on a shared, loaded machine the wall-clock score also counts the time the thread
+ * waited for a core, the CPU time does not.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -180,8 +184,36 @@ public class ParseDepacketizeBenchmark implements ReceiveBuffer.Output, FrameAss
         lastRequest = reason;
     }
 
+    // per iteration: CPU time of this (the benchmark) thread per packet, which, unlike the wall-clock score, does not
+    // count the time the thread waited for a core on a loaded machine
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
+    private long iterCpu;
+    private long iterPackets;
+    private long minCpuPs = Long.MAX_VALUE;
+
+    @Setup(Level.Iteration)
+    public void iterationStart() {
+        iterPackets = packets;
+        iterCpu = THREADS.getCurrentThreadCpuTime();
+    }
+
+    @TearDown(Level.Iteration)
+    public void iterationEnd() {
+        long n = packets - iterPackets;
+        if (n > 0 && iterCpu >= 0) {
+            long ps = (THREADS.getCurrentThreadCpuTime() - iterCpu) * 1000 / n;
+            minCpuPs = Math.min(minCpuPs, ps);
+            System.out.printf(Locale.ROOT, "  [%s/%s] %.1f CPU ns/packet%n", codec, path, ps / 1000.0);
+        }
+    }
+
     @TearDown(Level.Trial)
     public void check() {
+        if (minCpuPs != Long.MAX_VALUE) {
+            System.out.printf(Locale.ROOT, "%n  [%s/%s] best iteration: %.1f CPU ns/packet", codec, path,
+                    minCpuPs / 1000.0);
+        }
         System.out.printf(Locale.ROOT, "%n  [%s/%s] %d packets (%d passes of %d), %d frames, %.0f B/frame; lost %d, "
                         + "dropped %d (%d in the warm-up pass), keyframe requests %d%n", codec, path, packets, pass,
                 order.length, frames, frames == 0 ? 0.0 : (double) bytes / frames, buffer.lost(),
