@@ -33,8 +33,9 @@ import org.jctools.queues.SpmcArrayQueue;
  * array queue (any host thread may push or call a control method; only the lane, one executor thread at a time,
  * takes), the pool a single-producer multi-consumer one (only the lane returns frames; the pushing threads, one per
  * track at a time, take them). A pushing thread waiting for a free frame (back-pressure) parks in its track's slot
- * of {@link #waiting} and is unparked by the lane once {@link #WAKE_BATCH} frames were returned or the lane has
- * drained its queue.
+ * of {@link #waiting} and is unparked by the lane once {@link #wakeBatch} frames were returned (an eighth of the
+ * pool, at most 256: a waiting pusher is woken a few times per pool, not per frame) or the lane has drained its
+ * queue.
  *
  * <p>Start-up: frames are held until every track with media has an RTCP SR or the sync window has passed, then
  * the {@link Timeline} decides how to align the tracks. A file is opened when each of its tracks has media (or
@@ -42,8 +43,6 @@ import org.jctools.queues.SpmcArrayQueue;
  */
 final class SessionLane implements Runnable {
 
-    /** Frames returned to the pool between two checks for waiting pushers (and their wake-up). */
-    private static final int WAKE_BATCH = 32;
     /** Longest single park of a waiting pusher (a safety net: the lane unparks it). */
     private static final long MAX_PARK_NANOS = 1_000_000;
 
@@ -57,6 +56,8 @@ final class SessionLane implements Runnable {
     private final AtomicReferenceArray<Thread> waiting; // per track: the pusher parked for a free frame
     private final AtomicInteger waiters = new AtomicInteger();
     private int returnedSinceWake; // lane only
+    /** Frames returned to the pool between two checks for waiting pushers (and their wake-up). */
+    private final int wakeBatch;
 
     // ---- lane-thread state
     private final Timeline timeline = new Timeline();
@@ -114,6 +115,7 @@ final class SessionLane implements Runnable {
         this.pool = new SpmcArrayQueue<>(poolCapacity);
         this.queue = new MpscArrayQueue<>(poolCapacity + 1024);
         this.waiting = new AtomicReferenceArray<>(specs.length);
+        this.wakeBatch = Math.max(1, Math.min(256, poolCapacity / 8));
         this.syncWindowNanos = syncWindowNanos;
         this.openTimeoutNanos = openTimeoutNanos;
         this.interleaveNanos = interleaveNanos;
@@ -223,8 +225,8 @@ final class SessionLane implements Runnable {
                 session.laneError("internal error on the muxing lane: " + OutputGroup.message(e));
             }
         } finally {
-            if (returnedSinceWake > 0) {
-                wakeWaiters();
+            if (returnedSinceWake > 0 && queue.isEmpty()) {
+                wakeWaiters(); // going idle: whatever was returned is all a waiting pusher gets for now
             }
             scheduled.set(false);
             if (!queue.isEmpty()) {
@@ -433,7 +435,7 @@ final class SessionLane implements Runnable {
     /** Returns a written or dropped frame to the pool (lane only); wakes waiting pushers every few frames. */
     private void recycle(EncodedFrame f) {
         pool.offer(f); // always fits: the pool holds every frame ever allocated
-        if (++returnedSinceWake >= WAKE_BATCH) {
+        if (++returnedSinceWake >= wakeBatch) {
             wakeWaiters();
         }
     }
