@@ -134,10 +134,31 @@ public class EndToEndBenchmark {
         }
     }
 
+    // CPU time per packet of the pushing thread (this one) and of the muxing lane's thread: unlike packets/s, it
+    // does not count the time a thread waited for a core on a loaded machine
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
+    private long iterPushCpu;
+    private long iterLaneCpu;
+    private long laneThreadId = -1;
+
+    private long laneCpu() {
+        if (laneThreadId < 0) {
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                if (t.getName().equals("bench-mux-1")) {
+                    laneThreadId = t.getId();
+                }
+            }
+        }
+        return laneThreadId < 0 ? 0 : Math.max(0, THREADS.getThreadCpuTime(laneThreadId));
+    }
+
     @Setup(Level.Iteration)
     public void iterationStart() {
         iterPackets = pushed;
         iterBytes = pushedBytes;
+        iterPushCpu = THREADS.getCurrentThreadCpuTime();
+        iterLaneCpu = laneCpu();
         iterStart = System.nanoTime();
     }
 
@@ -146,8 +167,11 @@ public class EndToEndBenchmark {
         double s = (System.nanoTime() - iterStart) / 1e9;
         long p = pushed - iterPackets;
         long by = pushedBytes - iterBytes;
-        System.out.printf(Locale.ROOT, "  [%s] %.0f packets/s, %.1f MB/s of RTP (%.0f B/packet)%n",
-                kase, p / s, by / s / 1e6, p == 0 ? 0.0 : (double) by / p);
+        double push = p == 0 ? 0 : (THREADS.getCurrentThreadCpuTime() - iterPushCpu) / (double) p;
+        double lane = p == 0 ? 0 : (laneCpu() - iterLaneCpu) / (double) p;
+        System.out.printf(Locale.ROOT, "  [%s] %.0f packets/s, %.1f MB/s of RTP (%.0f B/packet); CPU ns/packet: "
+                        + "push %.1f + lane %.1f = %.1f%n",
+                kase, p / s, by / s / 1e6, p == 0 ? 0.0 : (double) by / p, push, lane, push + lane);
     }
 
     @TearDown(Level.Trial)

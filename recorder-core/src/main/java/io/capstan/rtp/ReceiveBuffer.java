@@ -6,8 +6,9 @@ package io.capstan.rtp;
  * it lost. Packets leave in sequence order through {@link Output}, each with a flag telling whether packets are
  * missing right before it.
  *
- * <p>Packets are copied into preallocated slots (the caller's buffer is free as soon as {@link #push} returns);
- * in steady state nothing is allocated. Time is the caller's arrival clock in nanoseconds (monotonic, e.g.
+ * <p>A packet that arrives in order with nothing waiting is handed on at once, from the caller's view; any
+ * other is copied into a preallocated slot (the caller's buffer is free as soon as {@link #push} returns). In
+ * steady state nothing is allocated. Time is the caller's arrival clock in nanoseconds (monotonic, e.g.
  * {@code System.nanoTime()}, or capture timestamps when converting a file), so conversion is deterministic.
  * Not thread-safe: one owner (the track's input lock).
  */
@@ -116,6 +117,14 @@ public final class ReceiveBuffer {
         } else if (ext < highestSeq) {
             reordered++;
         }
+        if (ext == nextSeq && buffered == 0 && !holding) {
+            // in order with nothing waiting (the steady state): released at once from the caller's view, without
+            // the copy into the slot and the second parse; the slot only remembers the sequence for duplicates
+            slotSeq[idx] = ext;
+            slotState[idx] = RELEASED;
+            release(p, arrivalNanos);
+            return;
+        }
         int len = p.length();
         byte[] slot = slotData[idx];
         if (slot == null || slot.length < len) {
@@ -193,18 +202,23 @@ public final class ReceiveBuffer {
             slotState[idx] = RELEASED;
             buffered--;
             view.wrap(slotData[idx], 0, slotLen[idx]);
-            long ts = view.timestamp();
-            if (!tsStarted) {
-                tsStarted = true;
-                lastExtTs = ts;
-            } else {
-                lastExtTs = SeqMath.unwrapTs(lastExtTs, ts);
-            }
-            boolean loss = lossPending;
-            lossPending = false;
-            long seq = nextSeq++;
-            out.packet(view, seq, lastExtTs, slotArrival[idx], loss);
+            release(view, slotArrival[idx]);
         }
+    }
+
+    /** Hands packet {@code nextSeq} (in {@code p}) to the output and advances. */
+    private void release(RtpPacket p, long arrivalNanos) {
+        long ts = p.timestamp();
+        if (!tsStarted) {
+            tsStarted = true;
+            lastExtTs = ts;
+        } else {
+            lastExtTs = SeqMath.unwrapTs(lastExtTs, ts);
+        }
+        boolean loss = lossPending;
+        lossPending = false;
+        long seq = nextSeq++;
+        out.packet(p, seq, lastExtTs, arrivalNanos, loss);
     }
 
     public int bufferedPackets() {

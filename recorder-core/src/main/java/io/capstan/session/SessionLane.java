@@ -11,10 +11,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.LockSupport;
+
+import org.jctools.queues.MpscArrayQueue;
+import org.jctools.queues.SpmcArrayQueue;
 
 /**
  * A session's serial lane on the {@link RecorderExecutor}: receives frames and control items from the pushing
@@ -25,19 +29,35 @@ import java.util.concurrent.atomic.AtomicInteger;
  * lane has written it. When the pool is empty the pushing thread either drops the frame (live mode: never wait,
  * report an overflow) or waits (offline conversion with back-pressure).
  *
+ * <p>Hand-off without locks or allocation (issue 7): the lane queue is a lock-free multi-producer single-consumer
+ * array queue (any host thread may push or call a control method; only the lane, one executor thread at a time,
+ * takes), the pool a single-producer multi-consumer one (only the lane returns frames; the pushing threads, one per
+ * track at a time, take them). A pushing thread waiting for a free frame (back-pressure) parks in its track's slot
+ * of {@link #waiting} and is unparked by the lane once {@link #wakeBatch} frames were returned (an eighth of the
+ * pool, at most 256: a waiting pusher is woken a few times per pool, not per frame) or the lane has drained its
+ * queue.
+ *
  * <p>Start-up: frames are held until every track with media has an RTCP SR or the sync window has passed, then
  * the {@link Timeline} decides how to align the tracks. A file is opened when each of its tracks has media (or
  * after the open timeout, without the missing ones).
  */
 final class SessionLane implements Runnable {
 
+    /** Longest single park of a waiting pusher (a safety net: the lane unparks it). */
+    private static final long MAX_PARK_NANOS = 1_000_000;
+
     private final RecordingSession session;
     private final RecorderExecutor executor;
-    private final ArrayBlockingQueue<Object> queue;
-    private final ArrayBlockingQueue<EncodedFrame> pool;
+    private final MpscArrayQueue<Object> queue;     // producers: pushing / control threads; consumer: the lane
+    private final SpmcArrayQueue<EncodedFrame> pool; // producer: the lane; consumers: pushing threads
     private final AtomicInteger allocated = new AtomicInteger();
     private final int poolCapacity;
     private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final AtomicReferenceArray<Thread> waiting; // per track: the pusher parked for a free frame
+    private final AtomicInteger waiters = new AtomicInteger();
+    private int returnedSinceWake; // lane only
+    /** Frames returned to the pool between two checks for waiting pushers (and their wake-up). */
+    private final int wakeBatch;
 
     // ---- lane-thread state
     private final Timeline timeline = new Timeline();
@@ -92,8 +112,10 @@ final class SessionLane implements Runnable {
         this.specs = specs;
         this.groups = groups;
         this.poolCapacity = poolCapacity;
-        this.pool = new ArrayBlockingQueue<>(poolCapacity);
-        this.queue = new ArrayBlockingQueue<>(poolCapacity + 1024);
+        this.pool = new SpmcArrayQueue<>(poolCapacity);
+        this.queue = new MpscArrayQueue<>(poolCapacity + 1024);
+        this.waiting = new AtomicReferenceArray<>(specs.length);
+        this.wakeBatch = Math.max(1, Math.min(256, poolCapacity / 8));
         this.syncWindowNanos = syncWindowNanos;
         this.openTimeoutNanos = openTimeoutNanos;
         this.interleaveNanos = interleaveNanos;
@@ -118,10 +140,11 @@ final class SessionLane implements Runnable {
     // ================= pushing-thread side
 
     /**
-     * Takes a free frame from the pool; null when the pool is exhausted (and, with {@code waitNanos > 0}, stayed
-     * exhausted that long).
+     * Takes a free frame from the pool for a frame of {@code track}; null when the pool is exhausted (and, with
+     * {@code waitNanos > 0}, stayed exhausted that long, or the thread was interrupted). One thread at a time per
+     * track ({@link TrackInput} serializes its pushes).
      */
-    EncodedFrame borrow(long waitNanos) {
+    EncodedFrame borrow(int track, long waitNanos) {
         EncodedFrame f = pool.poll();
         if (f != null) {
             return f;
@@ -132,17 +155,33 @@ final class SessionLane implements Runnable {
         if (waitNanos <= 0) {
             return null;
         }
+        Thread me = Thread.currentThread();
+        long end = System.nanoTime() + waitNanos;
+        waiting.set(track, me);
+        waiters.incrementAndGet(); // full fence: the lane reads waiters after returning frames (see wakeWaiters)
         try {
-            return pool.poll(waitNanos, TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
+            while (true) {
+                f = pool.poll();
+                if (f != null) {
+                    return f;
+                }
+                long left = end - System.nanoTime();
+                if (left <= 0 || me.isInterrupted()) {
+                    return null;
+                }
+                LockSupport.parkNanos(this, Math.min(left, MAX_PARK_NANOS));
+            }
+        } finally {
+            waiting.set(track, null);
+            waiters.decrementAndGet();
         }
     }
 
     /** Queues a filled frame (always fits: the queue is larger than the pool). */
     void submit(EncodedFrame f) {
-        queue.add(f);
+        if (!queue.offer(f)) {
+            throw new IllegalStateException("lane queue full"); // cannot happen: capacity > frames in flight
+        }
         schedule();
     }
 
@@ -154,7 +193,7 @@ final class SessionLane implements Runnable {
     }
 
     private void schedule() {
-        if (scheduled.compareAndSet(false, true)) {
+        if (!scheduled.get() && scheduled.compareAndSet(false, true)) {
             if (!executor.submit(this)) {
                 scheduled.set(false);
                 session.laneError("the recorder executor is shut down; media cannot be written");
@@ -186,6 +225,9 @@ final class SessionLane implements Runnable {
                 session.laneError("internal error on the muxing lane: " + OutputGroup.message(e));
             }
         } finally {
+            if (returnedSinceWake > 0 && queue.isEmpty()) {
+                wakeWaiters(); // going idle: whatever was returned is all a waiting pusher gets for now
+            }
             scheduled.set(false);
             if (!queue.isEmpty()) {
                 schedule();
@@ -332,14 +374,14 @@ final class SessionLane implements Runnable {
                 heldCount--;
                 rememberFormat(best, headFrame);
                 pausedDrops++;
-                pool.offer(headFrame);
+                recycle(headFrame);
                 continue;
             }
             if (!allowed[best] || (gated[best] && !headFrame.keyframe())) {
                 held[best].pollFirst(); // no consent, or a video track waiting for its keyframe: not recorded
                 heldCount--;
                 rememberFormat(best, headFrame);
-                pool.offer(headFrame);
+                recycle(headFrame);
                 continue;
             }
             gated[best] = false;
@@ -386,7 +428,29 @@ final class SessionLane implements Runnable {
                     excludedDrops[best]++;
                 }
             }
-            pool.offer(f);
+            recycle(f);
+        }
+    }
+
+    /** Returns a written or dropped frame to the pool (lane only); wakes waiting pushers every few frames. */
+    private void recycle(EncodedFrame f) {
+        pool.offer(f); // always fits: the pool holds every frame ever allocated
+        if (++returnedSinceWake >= wakeBatch) {
+            wakeWaiters();
+        }
+    }
+
+    private void wakeWaiters() {
+        returnedSinceWake = 0;
+        VarHandle.fullFence(); // the returned frames are visible before waiters is read (pairs with borrow)
+        if (waiters.get() == 0) {
+            return;
+        }
+        for (int t = 0; t < waiting.length(); t++) {
+            Thread w = waiting.get(t);
+            if (w != null) {
+                LockSupport.unpark(w);
+            }
         }
     }
 

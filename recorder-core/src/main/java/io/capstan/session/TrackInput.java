@@ -31,7 +31,10 @@ public final class TrackInput {
     private ReceiveBuffer buffer;
 
     // SSRC state
-    private long ssrc = -1;
+    // written under this lock; read without it by the muxing lane (naming, keyframe requests) and by
+    // RecordingSession.push's routing: a lane that took the lock could wait forever on a pusher that holds it while
+    // it waits for a free frame (back-pressure)
+    private volatile long ssrc = -1;
     private long ssrcOffset;
     private boolean needBinding = true;
     private long previousSsrc = -1;
@@ -188,7 +191,8 @@ public final class TrackInput {
         }
     }
 
-    synchronized long currentSsrc() {
+    /** The SSRC being recorded (-1 before the first packet); read without the lock (see the field). */
+    long currentSsrc() {
         return ssrc;
     }
 
@@ -224,7 +228,7 @@ public final class TrackInput {
                 postedFormatVersion = v;
                 session.lane().control(new LaneItem.Format(index, depacketizer.format()));
             }
-            EncodedFrame f = session.lane().borrow(session.backpressureNanos());
+            EncodedFrame f = session.lane().borrow(index, session.backpressureNanos());
             if (f == null) {
                 overflowDropped++;
                 pendingDropped++;

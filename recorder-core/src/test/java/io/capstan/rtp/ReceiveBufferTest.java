@@ -38,6 +38,42 @@ class ReceiveBufferTest {
     }
 
     @Test
+    void inOrder_handedOnFromTheCallersView_slotsUsedOnlyWhilePacketsWait() {
+        List<RtpPacket> views = new ArrayList<>();
+        List<String> seen = new ArrayList<>();
+        ReceiveBuffer b = new ReceiveBuffer(64, 100 * MS, (p, extSeq, extTs, arrival, loss) -> {
+            views.add(p);
+            seen.add((loss ? "!" : "") + p.sequenceNumber());
+        });
+        RtpPacket caller = new RtpPacket();
+        int[] seqs = {9, 10, 11, 13, 12, 14, 15, 17, 18};
+        long at = -200;
+        for (int s : seqs) {
+            byte[] d = Rtp.packet(96, s, s * 100L, 1, false, new byte[] {1});
+            caller.wrap(d, 0, d.length);
+            b.push(caller, at * MS);
+            at = Math.max(at + 1, 0);
+            if (s == 9) {
+                b.poll(0); // the start hold ends
+            }
+        }
+        b.poll(500 * MS); // 16 is given up
+        assertThat(seen).containsExactly("9", "10", "11", "12", "13", "14", "15", "!17", "18");
+        // 10, 11, 14, 15 came in order with nothing waiting: the caller's view itself, no copy
+        assertThat(views.get(1)).isSameAs(caller);
+        assertThat(views.get(2)).isSameAs(caller);
+        assertThat(views.get(3)).as("12 fills the gap before 13, which waits: both from their slots")
+                .isNotSameAs(caller);
+        assertThat(views.get(4)).isNotSameAs(caller);
+        assertThat(views.get(5)).isSameAs(caller);
+        assertThat(views.get(6)).isSameAs(caller);
+        assertThat(views.get(7)).as("17 waited behind the gap").isNotSameAs(caller);
+        assertThat(views.get(8)).isNotSameAs(caller);
+        assertThat(b.lost()).isEqualTo(1);
+        assertThat(b.reordered()).isEqualTo(1);
+    }
+
+    @Test
     void reordered_putBackInOrder() {
         started();
         push(10, 100, 0);

@@ -21,6 +21,7 @@ public final class OutputWriter {
     private final WritableByteChannel out;
     private final SeekableOutput seekable;
     private ByteBuffer buffer;
+    private ByteBuffer patchView; // reused by patch() while it is given the same array (a muxer's scratch)
     private final long origin;
     private long flushed;
 
@@ -126,7 +127,13 @@ public final class OutputWriter {
         drain();
         long end = seekable.position();
         seekable.position(origin + at);
-        ByteBuffer bb = ByteBuffer.wrap(src, off, len);
+        // one wrapper per patched array, not per patch: WebM patches every cluster's size from the same scratch
+        // array, and the wrapper escapes into the channel's write (not scalar-replaced): 48 B per cluster
+        ByteBuffer bb = patchView;
+        if (bb == null || bb.array() != src) {
+            bb = patchView = ByteBuffer.wrap(src);
+        }
+        bb.limit(off + len).position(off);
         while (bb.hasRemaining()) {
             if (seekable.write(bb) < 0) {
                 throw new IOException("output channel refused to write");
