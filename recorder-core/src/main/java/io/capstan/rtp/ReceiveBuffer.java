@@ -6,8 +6,9 @@ package io.capstan.rtp;
  * it lost. Packets leave in sequence order through {@link Output}, each with a flag telling whether packets are
  * missing right before it.
  *
- * <p>Packets are copied into preallocated slots (the caller's buffer is free as soon as {@link #push} returns);
- * in steady state nothing is allocated. Time is the caller's arrival clock in nanoseconds (monotonic, e.g.
+ * <p>A packet that arrives in order while nothing is waiting is released at once from the caller's buffer; the
+ * others are copied into slots (allocated on first use, reused after), so the caller's buffer is free as soon as
+ * {@link #push} returns and in steady state nothing is allocated. Time is the caller's arrival clock in nanoseconds (monotonic, e.g.
  * {@code System.nanoTime()}, or capture timestamps when converting a file), so conversion is deterministic.
  * Not thread-safe: one owner (the track's input lock).
  */
@@ -116,6 +117,15 @@ public final class ReceiveBuffer {
         } else if (ext < highestSeq) {
             reordered++;
         }
+        if (!holding && buffered == 0 && ext == nextSeq) {
+            // in order with nothing waiting (the steady state): released straight from the caller's buffer, no
+            // copy, and no slot array is ever allocated for it (only reordered or held packets take slots, so
+            // a track's buffer stays small instead of growing to capacity x 1,500 bytes)
+            slotSeq[idx] = ext;
+            slotState[idx] = RELEASED; // a later duplicate of it is still recognised
+            emit(p, arrivalNanos);
+            return;
+        }
         int len = p.length();
         byte[] slot = slotData[idx];
         if (slot == null || slot.length < len) {
@@ -193,18 +203,23 @@ public final class ReceiveBuffer {
             slotState[idx] = RELEASED;
             buffered--;
             view.wrap(slotData[idx], 0, slotLen[idx]);
-            long ts = view.timestamp();
-            if (!tsStarted) {
-                tsStarted = true;
-                lastExtTs = ts;
-            } else {
-                lastExtTs = SeqMath.unwrapTs(lastExtTs, ts);
-            }
-            boolean loss = lossPending;
-            lossPending = false;
-            long seq = nextSeq++;
-            out.packet(view, seq, lastExtTs, slotArrival[idx], loss);
+            emit(view, slotArrival[idx]);
         }
+    }
+
+    /** Hands packet {@code nextSeq} to the output (timestamp extended, pending loss flagged). */
+    private void emit(RtpPacket packet, long arrivalNanos) {
+        long ts = packet.timestamp();
+        if (!tsStarted) {
+            tsStarted = true;
+            lastExtTs = ts;
+        } else {
+            lastExtTs = SeqMath.unwrapTs(lastExtTs, ts);
+        }
+        boolean loss = lossPending;
+        lossPending = false;
+        long seq = nextSeq++;
+        out.packet(packet, seq, lastExtTs, arrivalNanos, loss);
     }
 
     public int bufferedPackets() {
