@@ -16,6 +16,12 @@ import java.util.concurrent.locks.LockSupport;
 final class Feeder extends Thread {
 
     static final long LATE_NANOS = 20_000_000L;
+    /**
+     * A datagram due within this much is sent now: the thread wakes at most about once per millisecond instead of
+     * once per datagram (parking for a few microseconds costs more CPU than the push itself), as a sender pacing
+     * per frame would.
+     */
+    static final long SLACK_NANOS = 1_000_000L;
     private static final int BATCH = 64;
 
     /** Where a feeder's datagrams go: straight into a session (in-process) or to its UDP port. */
@@ -110,7 +116,7 @@ final class Feeder extends Thread {
                 return;
             }
             long now = System.nanoTime();
-            if (c.due > now) {
+            if (c.due > now + SLACK_NANOS) {
                 LockSupport.parkNanos(Math.min(c.due - now, 10_000_000L));
                 continue;
             }
@@ -139,7 +145,7 @@ final class Feeder extends Thread {
                 if (++k % 8 == 0) {
                     now = System.nanoTime();
                 }
-            } while (c.due <= now && k < BATCH);
+            } while (c.due <= now + SLACK_NANOS && k < BATCH);
             queue.add(c);
         }
     }

@@ -190,6 +190,7 @@ public final class LoadTest {
         double cpuPct;          // process CPU, % of the whole machine
         double cpuPctMax;       // largest 1-s sample
         double feederPct;       // feeder threads
+        double feedingPct;      // feeder threads in the dry run: the feeding overhead alone (schedule, copy, patch)
         double receivePct;      // UDP receive threads (udp mode)
         double muxPct;          // capstan-mux lane threads
         double otherPct;        // the rest: GC, JIT, janitor, sampler
@@ -323,6 +324,8 @@ public final class LoadTest {
         final List<UdpReceiver> receivers = new ArrayList<>();
         final Events events;
         final RecorderExecutor ownExecutor;
+        /** Dry run: the feeders run their schedule but deliver nothing (measures the feeding overhead alone). */
+        volatile boolean dry;
 
         Fleet(Options o, LoadCapture cap, int n, Path dir) throws IOException {
             events = new Events(n);
@@ -357,13 +360,29 @@ public final class LoadTest {
             if (o.udp()) {
                 InetSocketAddress[][] addr = bindReceivers(o, cap, n);
                 for (int f = 0; f < feeders.length; f++) {
-                    feeders[f] = new Feeder("load-feeder-" + f, cap, udpSink(addr));
+                    feeders[f] = new Feeder("load-feeder-" + f, cap, unlessDry(udpSink(addr)));
                 }
             } else {
                 for (int f = 0; f < feeders.length; f++) {
-                    feeders[f] = new Feeder("load-feeder-" + f, cap, this::push);
+                    feeders[f] = new Feeder("load-feeder-" + f, cap, unlessDry(this::push));
                 }
             }
+        }
+
+        private Feeder.Sink unlessDry(Feeder.Sink real) {
+            return new Feeder.Sink() {
+                @Override
+                public void deliver(int s, int stream, boolean rtcp, byte[] buf, int len, long now) {
+                    if (!dry) {
+                        real.deliver(s, stream, rtcp, buf, len, now);
+                    }
+                }
+
+                @Override
+                public void close() {
+                    real.close();
+                }
+            };
         }
 
         private void push(int s, int stream, boolean rtcp, byte[] buf, int len, long now) {
@@ -636,15 +655,22 @@ public final class LoadTest {
         Metrics.gcSettle(); // the sessions are still running: live set with N sessions in steady state
         row.heapAfterGcMiB = Metrics.heapUsedMiB();
         row.perSessionMiB = (row.heapAfterGcMiB - heapBase) / n;
+        // dry run: same schedule, nothing delivered, so the feeders' CPU is their own overhead only
         long sentTotal = fleet.sent();
+        fleet.dry = true;
+        Thread.sleep(500);
+        Metrics.Snapshot d0 = Metrics.snapshot();
+        Thread.sleep(Math.max(2000, Math.min(10_000, o.seconds * 1000L / 4)));
+        Metrics.Snapshot d1 = Metrics.snapshot();
+        row.feedingPct = Metrics.groupPct(d0, d1, "load-feeder");
         row.stopSeconds = fleet.stop();
         if (o.udp()) {
             row.udpNotReceived = Math.max(0, sentTotal - fleet.udpReceived());
         }
-        log("N=%d: CPU %.1f %% of the machine (max 1-s %.1f %%; feeders %.1f, udp rx %.1f, mux %.1f, other %.1f), "
-                        + "machine busy %.1f %%, heap after GC %.1f MiB (%.2f MiB/session), GC pauses %d (max %.1f ms), "
+        log("N=%d: CPU %.1f %% of the machine (max 1-s %.1f %%; feeders %.1f (feeding alone %.1f), udp rx %.1f, "
+                        + "mux %.1f, other %.1f), machine busy %.1f %%, heap after GC %.1f MiB (%.2f MiB/session), GC pauses %d (max %.1f ms), "
                         + "late %d (max %.1f ms), overflow drops %d, all drops %d, lost %d, files %d, stop %.1f s, errors %d",
-                n, row.cpuPct, row.cpuPctMax, row.feederPct, row.receivePct, row.muxPct, row.otherPct,
+                n, row.cpuPct, row.cpuPctMax, row.feederPct, row.feedingPct, row.receivePct, row.muxPct, row.otherPct,
                 row.machineBusyPct, row.heapAfterGcMiB, row.perSessionMiB, row.gcPauses, row.gcPauseMaxMs, row.late,
                 row.maxLateMs, row.overflowDropped, row.framesDropped, row.lost, row.files, row.stopSeconds, row.errors);
         if (!row.firstError.isEmpty()) {

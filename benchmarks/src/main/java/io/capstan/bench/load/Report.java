@@ -80,10 +80,12 @@ final class Report {
     private static final String LEGEND = """
 
             Columns: **CPU %** = this JVM's CPU time over the window in % of the whole machine (all cores = 100 %; max = \
-            largest 1-s sample); **feeders** = the feeder threads' own CPU (per-thread CPU time: reading the capture, \
-            pushing, and in `udp` mode the `send` system calls, which on loopback also run most of the receiving \
-            kernel path); **recorder** = CPU % − feeders (what the recording costs: in `udp` mode the receive threads \
-            included); **rx / mux / other** = the UDP receive threads, the `capstan-mux` lane threads, and the rest \
+            largest 1-s sample); **feeders** = the feeder threads' CPU (per-thread CPU time). In `inproc` mode they are \
+            the host's threads, so this includes the library's push path (parse, reorder, depacketize, hand-off to the \
+            lane); in `udp` mode it includes the `send` system calls (on loopback the sender's call also runs most of \
+            the kernel's receive path). **feeding** = the same threads in a dry run after the window (same schedule, \
+            nothing delivered): the test's own overhead. **recorder** = CPU % − feeding: what recording costs (in \
+            `udp` mode with the loopback UDP path and the receive threads); **rx / mux / other** = the UDP receive threads, the `capstan-mux` lane threads, and the rest \
             (GC, JIT, janitor, sampler); **machine** = the whole machine's CPU use (every process, /proc/stat): above \
             CPU % by what other processes used. **heap** = after a full GC with the N sessions running; \
             **per session** = (heap − heap before the sessions were created) / N. **GC pauses** = count / total / max \
@@ -97,15 +99,16 @@ final class Report {
     static void writeRamp(LoadTest.Options o, LoadCapture cap, List<LoadTest.Row> rows) throws IOException {
         String base = "load-" + o.mode;
         StringBuilder md = new StringBuilder(header(o, cap, "Capstan load test: `" + o.mode + "`"));
-        md.append("\n| N | CPU % (max) | feeders % | recorder % | rx / mux / other % | machine % | load avg (start → end) "
+        md.append("\n| N | CPU % (max) | feeders % | feeding % | recorder % | rx / mux / other % | machine % | load avg (start → end) "
                 + "| heap MiB | per session MiB | GC pauses (n / ms / max ms) | late (max ms) | overflow | drops | lost "
                 + (o.udp() ? "| UDP not received " : "")
                 + "| files | MiB written | close lag ms (p50 / max) | Mbit/s in | errors |\n");
-        md.append("|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+        md.append("|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
                 .append(o.udp() ? "---:|" : "").append("---:|---:|---:|---:|---:|\n");
         for (LoadTest.Row r : rows) {
             md.append("| ").append(r.n).append(" | ").append(f1(r.cpuPct)).append(" (").append(f1(r.cpuPctMax))
-                    .append(") | ").append(f1(r.feederPct)).append(" | ").append(f1(r.cpuPct - r.feederPct))
+                    .append(") | ").append(f1(r.feederPct)).append(" | ").append(f1(r.feedingPct)).append(" | ")
+                    .append(f1(r.cpuPct - r.feedingPct))
                     .append(" | ").append(f1(r.receivePct)).append(" / ").append(f1(r.muxPct)).append(" / ")
                     .append(f1(r.otherPct)).append(" | ").append(f1(r.machineBusyPct)).append(" | ").append(r.loadAvg)
                     .append(" | ").append(f1(r.heapAfterGcMiB)).append(" | ").append(f2(r.perSessionMiB))
@@ -129,15 +132,16 @@ final class Report {
     }
 
     private static String csv(List<LoadTest.Row> rows) {
-        StringBuilder sb = new StringBuilder("n,window_s,cpu_pct,cpu_pct_max,feeder_pct,recorder_pct,rx_pct,mux_pct,"
+        StringBuilder sb = new StringBuilder("n,window_s,cpu_pct,cpu_pct_max,feeder_pct,feeding_pct,recorder_pct,rx_pct,mux_pct,"
                 + "other_pct,machine_pct,load_avg,heap_base_mib,heap_peak_mib,heap_after_gc_mib,per_session_mib,gc_pauses,"
                 + "gc_pause_total_ms,gc_pause_max_ms,sent,late,max_late_ms,packets,lost,frames_out,frames_dropped,"
                 + "overflow_dropped,overflow_events,keyframe_requests,udp_not_received,files,written_mib,close_lag_p50_ms,"
                 + "close_lag_max_ms,mbps_in,stop_s,errors\n");
         for (LoadTest.Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "%d,%.1f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%s,%.1f,%.1f,%.1f,"
+            sb.append(String.format(Locale.ROOT, "%d,%.1f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%s,%.1f,%.1f,%.1f,"
                             + "%.3f,%d,%.1f,%.1f,%d,%d,%.1f,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.1f,%.0f,%.0f,%.1f,%.2f,%d\n",
-                    r.n, r.windowSeconds, r.cpuPct, r.cpuPctMax, r.feederPct, r.cpuPct - r.feederPct, r.receivePct,
+                    r.n, r.windowSeconds, r.cpuPct, r.cpuPctMax, r.feederPct, r.feedingPct, r.cpuPct - r.feedingPct,
+                    r.receivePct,
                     r.muxPct, r.otherPct, r.machineBusyPct, r.loadAvg.replace(',', ' '), r.heapBaseMiB, r.heapPeakMiB,
                     r.heapAfterGcMiB, r.perSessionMiB, r.gcPauses, r.gcPauseTotalMs, r.gcPauseMaxMs, r.sent, r.late,
                     r.maxLateMs, r.packets, r.lost, r.framesOut, r.framesDropped, r.overflowDropped, r.overflowEvents,
@@ -157,11 +161,11 @@ final class Report {
                         : s.samples.get(0)[1], s.samples.isEmpty() ? Double.NaN : s.samples.get(s.samples.size() - 1)[1],
                 s.slopeMiBPerMin, s.slopeKiBPerSessionPerMin, s.samples.size(), o.sample, r.perSessionMiB));
         md.append("Whole window: ").append(String.format(Locale.ROOT, "CPU %.1f %% (max 1-s %.1f %%; feeders %.1f %%, "
-                        + "recorder %.1f %%, rx %.1f / mux %.1f / other %.1f), machine %.1f %%, load average %s, "
+                        + "feeding %.1f %%, recorder %.1f %%, rx %.1f / mux %.1f / other %.1f), machine %.1f %%, load average %s, "
                         + "GC pauses %d (total %.1f ms, max %.1f ms), late %d (max %.1f ms), overflow drops %d, "
                         + "all drops %d, lost %d, %s%d files, %.1f MiB written, close lag p50 %s / max %s ms, "
                         + "%.1f Mbit/s in, errors %d%s.%n",
-                r.cpuPct, r.cpuPctMax, r.feederPct, r.cpuPct - r.feederPct, r.receivePct, r.muxPct, r.otherPct,
+                r.cpuPct, r.cpuPctMax, r.feederPct, r.feedingPct, r.cpuPct - r.feedingPct, r.receivePct, r.muxPct, r.otherPct,
                 r.machineBusyPct, r.loadAvg, r.gcPauses, r.gcPauseTotalMs, r.gcPauseMaxMs, r.late, r.maxLateMs,
                 r.overflowDropped, r.framesDropped, r.lost,
                 o.udp() ? "UDP not received " + r.udpNotReceived + ", " : "", r.files, r.writtenMiB,
@@ -200,6 +204,7 @@ final class Report {
         double[] cpu = new double[k];
         double[] rec = new double[k];
         double[] feed = new double[k];
+        double[] feeding = new double[k];
         double[] machine = new double[k];
         double[] heap = new double[k];
         double[] per = new double[k];
@@ -207,8 +212,9 @@ final class Report {
             LoadTest.Row r = rows.get(i);
             x[i] = r.n;
             cpu[i] = r.cpuPct;
-            rec[i] = r.cpuPct - r.feederPct;
+            rec[i] = r.cpuPct - r.feedingPct;
             feed[i] = r.feederPct;
+            feeding[i] = r.feedingPct;
             machine[i] = r.machineBusyPct;
             heap[i] = r.heapAfterGcMiB;
             per[i] = r.perSessionMiB;
@@ -219,8 +225,8 @@ final class Report {
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
         g.drawString(t, 20, 26);
         chart(g, 20, 40, 480, 500, "CPU, % of the machine (" + Metrics.cpus() + " cores)", "sessions (N)", x,
-                List.of(new Series("whole JVM", BLUE, cpu, false), new Series("recorder (JVM - feeders)", GREEN, rec, false),
-                        new Series("feeders", ORANGE, feed, false), new Series("machine (all processes)", GREY, machine, true)),
+                List.of(new Series("whole JVM", BLUE, cpu, false), new Series("recorder (JVM - feeding)", GREEN, rec, false),
+                        new Series("feeder threads", ORANGE, feed, false), new Series("feeding alone (dry run)", ORANGE, feeding, true), new Series("machine (all processes)", GREY, machine, true)),
                 75, "target 75 %", true);
         chart(g, 510, 40, 480, 500, "heap after GC, MiB", "sessions (N)", x,
                 List.of(new Series("heap after GC", BLUE, heap, false)), Double.NaN, null, true);
