@@ -2,7 +2,8 @@
 # run.sh — Capstan's concurrency load test (issue 7, part 2). See benchmarks/README.md, "Concurrency load test".
 #
 #   benchmarks/load/run.sh [inproc|udp|soak|soak-udp|all]... [--sizes 100,250,500,1000] [--seconds 60]
-#                          [--warmup 15] [--soak-seconds 600] [--soak-size 500] [--label TEXT] [harness options]
+#                          [--warmup 15] [--soak-seconds 600] [--soak-size 500] [--label TEXT] [--tag T]
+#                          [harness options]
 #
 #   inproc    N = each of --sizes live sessions, fed in-process at real-time pace; --warmup s, then --seconds s
 #   udp       the same, every datagram sent over loopback UDP to the session's own ports (UdpReceiver)
@@ -15,7 +16,7 @@
 # benchmarks/results/load-MODE.{md,csv,png,log}. Other options are passed to the harness (--feeders 2
 # --receivers 2 --mux-threads N --reorder-slots N --rotate 10s --dir DIR --sample 10).
 #
-# Environment: GC=zgc (default) | g1; HEAP=6g (-Xmx); LABEL (same as --label); OUT=benchmarks/results.
+# Environment: GC=zgc (default) | g1; HEAP=8g (-Xmx); LABEL (same as --label); OUT=benchmarks/results.
 #
 # JVM: ZGC by default. Its pauses stay well under a millisecond whatever the heap, so a feeder (standing for the
 # host's receive thread) is never stopped for long and the live-set measurements (System.gc(), a concurrent cycle
@@ -33,6 +34,7 @@ WARMUP=15
 SOAK_SECONDS=600
 SOAK_SIZE=500
 LABEL="${LABEL:-}"
+TAG=""
 EXTRA=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -44,6 +46,7 @@ while [ $# -gt 0 ]; do
     --soak-seconds) SOAK_SECONDS="$2"; shift 2 ;;
     --soak-size) SOAK_SIZE="$2"; shift 2 ;;
     --label) LABEL="$2"; shift 2 ;;
+    --tag) TAG="$2"; shift 2 ;;
     -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) EXTRA+=("$1"); shift ;;
   esac
@@ -51,7 +54,7 @@ done
 [ ${#MODES[@]} -gt 0 ] || MODES=(inproc udp soak)
 
 OUT="${OUT:-$ROOT/benchmarks/results}"
-HEAP="${HEAP:-6g}"
+HEAP="${HEAP:-8g}"
 case "${GC:-zgc}" in
   zgc) GCFLAGS=(-XX:+UseZGC) ;;
   g1) GCFLAGS=(-XX:+UseG1GC) ;;
@@ -75,16 +78,17 @@ for mode in "${MODES[@]}"; do
     soak|soak-udp) args=(--mode "$mode" --sizes "$SOAK_SIZE" --seconds "$SOAK_SECONDS" --warmup "$WARMUP") ;;
     *) args=(--mode "$mode" --sizes "$SIZES" --seconds "$SECONDS_" --warmup "$WARMUP") ;;
   esac
-  cmd="benchmarks/load/run.sh $mode ${args[*]:2}${LABEL:+ --label '$LABEL'}${EXTRA[*]:+ ${EXTRA[*]}}"
+  base="load-$mode${TAG:+-$TAG}"
+  cmd="benchmarks/load/run.sh $mode ${args[*]:2}${LABEL:+ --label '$LABEL'}${TAG:+ --tag $TAG}${EXTRA[*]:+ ${EXTRA[*]}}"
   before="$(uptime)"
   echo "run.sh: $mode — $before" >&2
-  java "${GCFLAGS[@]}" -Xms1g -Xmx"$HEAP" -Djava.awt.headless=true -cp benchmarks/target/benchmarks.jar \
+  java "${GCFLAGS[@]}" -XX:+ExitOnOutOfMemoryError -Xms1g -Xmx"$HEAP" -Djava.awt.headless=true -cp benchmarks/target/benchmarks.jar \
     io.capstan.bench.load.LoadTest "${args[@]}" --capture "$CAPTURE" --out "$OUT" --label "$LABEL" \
-    --command "${GC:+GC=$GC }$cmd" "${EXTRA[@]}" 2>&1 | tee "$OUT/load-$mode.log"
+    --command "${GC:+GC=$GC }$cmd" ${TAG:+--tag "$TAG"} "${EXTRA[@]}" 2>&1 | tee "$OUT/$base.log"
   after="$(uptime)"
   printf '\n`uptime` before: `%s`; after: `%s`\n' "$(echo "$before" | sed 's/^ *//')" "$(echo "$after" | sed 's/^ *//')" \
-    >> "$OUT/load-$mode.md"
-  echo "run.sh: $mode done — results: $OUT/load-$mode.md (.csv, .png, .log)" >&2
+    >> "$OUT/$base.md"
+  echo "run.sh: $mode done — results: $OUT/$base.md (.csv, .png, .log)" >&2
 done
 echo "run.sh: results in $OUT:" >&2
 ls -1 "$OUT"/load-* >&2

@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -82,6 +83,14 @@ public final class LoadTest {
         String label = "";
         String command = "";
         long seed = 42;
+        int maxFrames = 0; // 0 = the library default (maxFramesInFlight)
+        String tag = "";
+        double heapGuard = 0.75;
+
+        /** Base name of the result files: load-MODE[-TAG]. */
+        String base() {
+            return "load-" + mode + (tag.isEmpty() ? "" : "-" + tag);
+        }
 
         static Options parse(String[] args) {
             Options o = new Options();
@@ -109,6 +118,9 @@ public final class LoadTest {
                     case "--label" -> { o.label = v; i++; }
                     case "--command" -> { o.command = v; i++; }
                     case "--seed" -> { o.seed = Long.parseLong(v); i++; }
+                    case "--max-frames" -> { o.maxFrames = Integer.parseInt(v); i++; }
+                    case "--tag" -> { o.tag = v; i++; }
+                    case "--heap-guard" -> { o.heapGuard = Double.parseDouble(v); i++; }
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
@@ -172,7 +184,7 @@ public final class LoadTest {
         } finally {
             deleteTree(o.dir);
         }
-        log("results: %s", o.out.toAbsolutePath().resolve("load-" + o.mode + ".md"));
+        log("results: %s", o.out.toAbsolutePath().resolve(o.base() + ".md"));
         System.exit(0);
     }
 
@@ -195,6 +207,8 @@ public final class LoadTest {
         double muxPct;          // capstan-mux lane threads
         double otherPct;        // the rest: GC, JIT, janitor, sampler
         double machineBusyPct;  // whole machine, every process (contention from others)
+        double waitFeedersPct;  // run-queue wait share of the feeder threads (Linux schedstat)
+        double waitMuxPct;      // ... of the mux lane threads
         String loadAvg = "";
         double heapBaseMiB;
         double heapPeakMiB;
@@ -223,14 +237,37 @@ public final class LoadTest {
         String firstError = "";
         double stopSeconds;
         String sink = "";
+        String note = "";
     }
 
     /** Soak results: one row for the whole soak and samples every {@code --sample} seconds. */
     static final class Soak {
         Row row;
+        Row partial;
         final List<double[]> samples = new ArrayList<>(); // t s, heap after GC MiB, heap peak MiB, cpu %, feeder %, late, overflow
         double slopeMiBPerMin;
         double slopeKiBPerSessionPerMin;
+
+        /** Least-squares slope of the heap after GC over the samples. */
+        void computeSlope(int n) {
+            int k = samples.size();
+            if (k < 2) {
+                return;
+            }
+            double sx = 0;
+            double sy = 0;
+            double sxx = 0;
+            double sxy = 0;
+            for (double[] p : samples) {
+                sx += p[0];
+                sy += p[1];
+                sxx += p[0] * p[0];
+                sxy += p[0] * p[1];
+            }
+            double slope = (k * sxy - sx * sy) / (k * sxx - sx * sx); // MiB per second
+            slopeMiBPerMin = slope * 60;
+            slopeKiBPerSessionPerMin = slopeMiBPerMin * 1024 / n;
+        }
     }
 
     /** What every session reports, summed; files are deleted as soon as they are closed. */
@@ -347,6 +384,9 @@ public final class LoadTest {
                 }
                 if (o.reorderSlots > 0) {
                     b.reorderSlots(o.reorderSlots);
+                }
+                if (o.maxFrames > 0) {
+                    b.maxFramesInFlight(o.maxFrames);
                 }
                 cap.tracks.forEach(b::track);
                 sessions[i] = b.build();
@@ -596,6 +636,17 @@ public final class LoadTest {
             cpuMax = Math.max(cpuMax, Metrics.cpuPct(prev, s));
             peakHeap = Math.max(peakHeap, s.heapUsedMiB);
             prev = s;
+            if (s.heapUsedMiB > o.heapGuard * Metrics.heapMaxMiB()) {
+                Metrics.gcSettle();
+                double live = Metrics.heapUsedMiB();
+                if (live > o.heapGuard * Metrics.heapMaxMiB()) {
+                    row.note = String.format(Locale.ROOT, "stopped after %.0f s of the window: heap after GC %.0f MiB > "
+                                    + "%.0f %% of -Xmx (frames piling up in backlogged lanes, see close lag)",
+                            (System.nanoTime() - a.wallNanos) / 1e9, live, o.heapGuard * 100);
+                    log("N=%d: %s", n, row.note);
+                    break;
+                }
+            }
             if (soak != null && System.nanoTime() >= nextSoakSample) {
                 nextSoakSample += o.sample * 1_000_000_000L;
                 double peakSinceLast = peakHeap;
@@ -614,6 +665,12 @@ public final class LoadTest {
                 soakLate = lateNow;
                 soakOverflow = ovNow;
                 prev = g;
+                soak.partial = row;
+                try {
+                    Report.writeSoak(o, cap, soak); // partial results survive an interrupted soak
+                } catch (IOException | RuntimeException e) {
+                    log("could not write partial soak results: %s", e);
+                }
             }
         }
         Metrics.Snapshot b = Metrics.snapshot();
@@ -626,6 +683,8 @@ public final class LoadTest {
         row.muxPct = Metrics.groupPct(a, b, "capstan-mux");
         row.otherPct = row.cpuPct - row.feederPct - row.receivePct - row.muxPct;
         row.machineBusyPct = Metrics.machinePct(a, b);
+        row.waitFeedersPct = Metrics.runQueueWaitPct(a, b, "load-feeder");
+        row.waitMuxPct = Metrics.runQueueWaitPct(a, b, "capstan-mux");
         row.loadAvg = a.loadAvg + " -> " + b.loadAvg;
         row.gcPauses = b.gcPauses - a.gcPauses;
         row.gcPauseTotalMs = b.gcPauseMs - a.gcPauseMs;
@@ -668,10 +727,10 @@ public final class LoadTest {
             row.udpNotReceived = Math.max(0, sentTotal - fleet.udpReceived());
         }
         log("N=%d: CPU %.1f %% of the machine (max 1-s %.1f %%; feeders %.1f (feeding alone %.1f), udp rx %.1f, "
-                        + "mux %.1f, other %.1f), machine busy %.1f %%, heap after GC %.1f MiB (%.2f MiB/session), GC pauses %d (max %.1f ms), "
+                        + "mux %.1f, other %.1f), machine busy %.1f %%, CPU wait feeders %.0f %% mux %.0f %%, heap after GC %.1f MiB (%.2f MiB/session), GC pauses %d (max %.1f ms), "
                         + "late %d (max %.1f ms), overflow drops %d, all drops %d, lost %d, files %d, stop %.1f s, errors %d",
                 n, row.cpuPct, row.cpuPctMax, row.feederPct, row.feedingPct, row.receivePct, row.muxPct, row.otherPct,
-                row.machineBusyPct, row.heapAfterGcMiB, row.perSessionMiB, row.gcPauses, row.gcPauseMaxMs, row.late,
+                row.machineBusyPct, row.waitFeedersPct, row.waitMuxPct, row.heapAfterGcMiB, row.perSessionMiB, row.gcPauses, row.gcPauseMaxMs, row.late,
                 row.maxLateMs, row.overflowDropped, row.framesDropped, row.lost, row.files, row.stopSeconds, row.errors);
         if (!row.firstError.isEmpty()) {
             log("N=%d: first error: %s", n, row.firstError);
@@ -683,24 +742,9 @@ public final class LoadTest {
     static Soak runSoak(Options o, LoadCapture cap) throws Exception {
         Soak s = new Soak();
         s.row = runSize(o, cap, o.sizes[0], s);
-        int k = s.samples.size();
-        if (k >= 2) {
-            double sx = 0;
-            double sy = 0;
-            double sxx = 0;
-            double sxy = 0;
-            for (double[] p : s.samples) {
-                sx += p[0];
-                sy += p[1];
-                sxx += p[0] * p[0];
-                sxy += p[0] * p[1];
-            }
-            double slope = (k * sxy - sx * sy) / (k * sxx - sx * sx); // MiB per second
-            s.slopeMiBPerMin = slope * 60;
-            s.slopeKiBPerSessionPerMin = s.slopeMiBPerMin * 1024 / o.sizes[0];
-        }
+        s.computeSlope(o.sizes[0]);
         log("soak: heap slope %.2f MiB/min (%.2f KiB per session per minute) over %d samples",
-                s.slopeMiBPerMin, s.slopeKiBPerSessionPerMin, k);
+                s.slopeMiBPerMin, s.slopeKiBPerSessionPerMin, s.samples.size());
         return s;
     }
 

@@ -68,6 +68,8 @@ final class Metrics {
         double gcPauseMs;
         String loadAvg;
         long[] procStat; // total, idle jiffies
+        final Map<String, long[]> sched = new HashMap<>(); // tid -> {run ns, run-queue wait ns}; name in schedNames
+        final Map<String, String> schedNames = new HashMap<>();
     }
 
     static Snapshot snapshot() {
@@ -93,7 +95,44 @@ final class Metrics {
         }
         s.loadAvg = loadAvg();
         s.procStat = procStat();
+        schedStats(s);
         return s;
+    }
+
+    /** Linux: each thread's CPU time and time spent runnable but waiting for a CPU (/proc/self/task/T/schedstat). */
+    private static void schedStats(Snapshot s) {
+        try (var tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+            for (Path t : tasks) {
+                try {
+                    String name = Files.readString(t.resolve("comm")).trim();
+                    String[] f = Files.readString(t.resolve("schedstat")).trim().split("\\s+");
+                    s.sched.put(t.getFileName().toString(), new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])});
+                    s.schedNames.put(t.getFileName().toString(), name);
+                } catch (IOException | RuntimeException ignored) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // not Linux
+        }
+    }
+
+    /**
+     * Of the time the threads named {@code prefix}... were runnable, the share they waited for a CPU (run-queue
+     * delay / (run + run-queue delay)), in %; NaN when unknown. High values: the machine had no core free for them.
+     */
+    static double runQueueWaitPct(Snapshot a, Snapshot b, String prefix) {
+        long run = 0;
+        long wait = 0;
+        for (Map.Entry<String, long[]> e : b.sched.entrySet()) {
+            if (!b.schedNames.get(e.getKey()).startsWith(prefix)) {
+                continue;
+            }
+            long[] before = a.sched.getOrDefault(e.getKey(), new long[2]);
+            run += e.getValue()[0] - before[0];
+            wait += e.getValue()[1] - before[1];
+        }
+        return run + wait == 0 ? Double.NaN : 100.0 * wait / (run + wait);
     }
 
     /** Process CPU between two snapshots, in % of the whole machine (all cores = 100 %). */
@@ -134,6 +173,10 @@ final class Metrics {
             }
         }
         return max;
+    }
+
+    static double heapMaxMiB() {
+        return Runtime.getRuntime().maxMemory() / 1048576.0;
     }
 
     static double heapUsedMiB() {

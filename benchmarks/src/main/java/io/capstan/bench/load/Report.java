@@ -87,7 +87,9 @@ final class Report {
             nothing delivered): the test's own overhead. **recorder** = CPU % − feeding: what recording costs (in \
             `udp` mode with the loopback UDP path and the receive threads); **rx / mux / other** = the UDP receive threads, the `capstan-mux` lane threads, and the rest \
             (GC, JIT, janitor, sampler); **machine** = the whole machine's CPU use (every process, /proc/stat): above \
-            CPU % by what other processes used. **heap** = after a full GC with the N sessions running; \
+            CPU % by what other processes used. **CPU wait** = of the time the feeder / mux threads were runnable, \
+            the share they spent waiting for a core (Linux run-queue delay, /proc/self/task/*/schedstat): high values \
+            mean the machine, not the recorder, was the bound. **heap** = after a full GC with the N sessions running; \
             **per session** = (heap − heap before the sessions were created) / N. **GC pauses** = count / total / max \
             of stop-the-world pauses in the window. **late** = datagrams the feeders sent > 20 ms after they were due \
             (max lateness in brackets). **overflow** = frames dropped because the session's muxing lane was full \
@@ -97,20 +99,22 @@ final class Report {
             """;
 
     static void writeRamp(LoadTest.Options o, LoadCapture cap, List<LoadTest.Row> rows) throws IOException {
-        String base = "load-" + o.mode;
+        String base = o.base();
         StringBuilder md = new StringBuilder(header(o, cap, "Capstan load test: `" + o.mode + "`"));
-        md.append("\n| N | CPU % (max) | feeders % | feeding % | recorder % | rx / mux / other % | machine % | load avg (start → end) "
+        md.append("\n| N | CPU % (max) | feeders % | feeding % | recorder % | rx / mux / other % | machine % | CPU wait % (feeders / mux) | load avg (start → end) "
                 + "| heap MiB | per session MiB | GC pauses (n / ms / max ms) | late (max ms) | overflow | drops | lost "
                 + (o.udp() ? "| UDP not received " : "")
                 + "| files | MiB written | close lag ms (p50 / max) | Mbit/s in | errors |\n");
-        md.append("|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+        md.append("|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
                 .append(o.udp() ? "---:|" : "").append("---:|---:|---:|---:|---:|\n");
         for (LoadTest.Row r : rows) {
             md.append("| ").append(r.n).append(" | ").append(f1(r.cpuPct)).append(" (").append(f1(r.cpuPctMax))
                     .append(") | ").append(f1(r.feederPct)).append(" | ").append(f1(r.feedingPct)).append(" | ")
                     .append(f1(r.cpuPct - r.feedingPct))
                     .append(" | ").append(f1(r.receivePct)).append(" / ").append(f1(r.muxPct)).append(" / ")
-                    .append(f1(r.otherPct)).append(" | ").append(f1(r.machineBusyPct)).append(" | ").append(r.loadAvg)
+                    .append(f1(r.otherPct)).append(" | ").append(f1(r.machineBusyPct)).append(" | ")
+                    .append(String.format(Locale.ROOT, "%.0f / %.0f", r.waitFeedersPct, r.waitMuxPct)).append(" | ")
+                    .append(r.loadAvg)
                     .append(" | ").append(f1(r.heapAfterGcMiB)).append(" | ").append(f2(r.perSessionMiB))
                     .append(" | ").append(r.gcPauses).append(" / ").append(f1(r.gcPauseTotalMs)).append(" / ")
                     .append(f1(r.gcPauseMaxMs)).append(" | ").append(r.late).append(" (").append(f1(r.maxLateMs))
@@ -124,6 +128,11 @@ final class Report {
                     .append(r.errors).append(r.firstError.isEmpty() ? "" : " (" + r.firstError.replace('|', '/') + ")")
                     .append(" |\n");
         }
+        for (LoadTest.Row r : rows) {
+            if (!r.note.isEmpty()) {
+                md.append("\nN = ").append(r.n).append(": **").append(r.note).append("**\n");
+            }
+        }
         md.append(LEGEND);
         md.append("\nPlot: `").append(base).append(".png`; raw figures: `").append(base).append(".csv`.\n");
         Files.writeString(o.out.resolve(base + ".md"), md.toString());
@@ -133,16 +142,16 @@ final class Report {
 
     private static String csv(List<LoadTest.Row> rows) {
         StringBuilder sb = new StringBuilder("n,window_s,cpu_pct,cpu_pct_max,feeder_pct,feeding_pct,recorder_pct,rx_pct,mux_pct,"
-                + "other_pct,machine_pct,load_avg,heap_base_mib,heap_peak_mib,heap_after_gc_mib,per_session_mib,gc_pauses,"
+                + "other_pct,machine_pct,wait_feeders_pct,wait_mux_pct,load_avg,heap_base_mib,heap_peak_mib,heap_after_gc_mib,per_session_mib,gc_pauses,"
                 + "gc_pause_total_ms,gc_pause_max_ms,sent,late,max_late_ms,packets,lost,frames_out,frames_dropped,"
                 + "overflow_dropped,overflow_events,keyframe_requests,udp_not_received,files,written_mib,close_lag_p50_ms,"
                 + "close_lag_max_ms,mbps_in,stop_s,errors\n");
         for (LoadTest.Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "%d,%.1f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%s,%.1f,%.1f,%.1f,"
+            sb.append(String.format(Locale.ROOT, "%d,%.1f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.1f,%.1f,%s,%.1f,%.1f,%.1f,"
                             + "%.3f,%d,%.1f,%.1f,%d,%d,%.1f,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.1f,%.0f,%.0f,%.1f,%.2f,%d\n",
                     r.n, r.windowSeconds, r.cpuPct, r.cpuPctMax, r.feederPct, r.feedingPct, r.cpuPct - r.feedingPct,
                     r.receivePct,
-                    r.muxPct, r.otherPct, r.machineBusyPct, r.loadAvg.replace(',', ' '), r.heapBaseMiB, r.heapPeakMiB,
+                    r.muxPct, r.otherPct, r.machineBusyPct, r.waitFeedersPct, r.waitMuxPct, r.loadAvg.replace(',', ' '), r.heapBaseMiB, r.heapPeakMiB,
                     r.heapAfterGcMiB, r.perSessionMiB, r.gcPauses, r.gcPauseTotalMs, r.gcPauseMaxMs, r.sent, r.late,
                     r.maxLateMs, r.packets, r.lost, r.framesOut, r.framesDropped, r.overflowDropped, r.overflowEvents,
                     r.keyframeRequests, r.udpNotReceived, r.files, r.writtenMiB, r.closeLagP50Ms, r.closeLagMaxMs,
@@ -152,25 +161,35 @@ final class Report {
     }
 
     static void writeSoak(LoadTest.Options o, LoadCapture cap, LoadTest.Soak s) throws IOException {
-        String base = "load-" + o.mode;
-        LoadTest.Row r = s.row;
+        String base = o.base();
+        boolean partial = s.row == null;
+        LoadTest.Row r = partial ? s.partial : s.row;
+        s.computeSlope(o.sizes[0]);
         StringBuilder md = new StringBuilder(header(o, cap, "Capstan soak: " + r.n + " sessions for " + o.seconds + " s"));
         md.append(String.format(Locale.ROOT, "%n**Heap after GC: %.1f MiB at the first sample, %.1f MiB at the last; "
                         + "slope %.2f MiB/min = %.2f KiB per session per minute** (least squares over %d samples, one "
                         + "every %d s). Per session at the end: %.2f MiB.%n%n", s.samples.isEmpty() ? Double.NaN
                         : s.samples.get(0)[1], s.samples.isEmpty() ? Double.NaN : s.samples.get(s.samples.size() - 1)[1],
                 s.slopeMiBPerMin, s.slopeKiBPerSessionPerMin, s.samples.size(), o.sample, r.perSessionMiB));
-        md.append("Whole window: ").append(String.format(Locale.ROOT, "CPU %.1f %% (max 1-s %.1f %%; feeders %.1f %%, "
-                        + "feeding %.1f %%, recorder %.1f %%, rx %.1f / mux %.1f / other %.1f), machine %.1f %%, load average %s, "
+        if (!r.note.isEmpty()) {
+            md.append("**").append(r.note).append("**\n\n");
+        }
+        if (partial) {
+            md.append("_In progress (or interrupted): the whole-window figures are written when the soak ends._\n");
+        } else {
+            md.append("Whole window: ").append(String.format(Locale.ROOT, "CPU %.1f %% (max 1-s %.1f %%; feeders %.1f %%, "
+                        + "feeding %.1f %%, recorder %.1f %%, rx %.1f / mux %.1f / other %.1f), machine %.1f %%, "
+                        + "CPU wait feeders %.0f %% / mux %.0f %%, load average %s, "
                         + "GC pauses %d (total %.1f ms, max %.1f ms), late %d (max %.1f ms), overflow drops %d, "
                         + "all drops %d, lost %d, %s%d files, %.1f MiB written, close lag p50 %s / max %s ms, "
                         + "%.1f Mbit/s in, errors %d%s.%n",
                 r.cpuPct, r.cpuPctMax, r.feederPct, r.feedingPct, r.cpuPct - r.feedingPct, r.receivePct, r.muxPct, r.otherPct,
-                r.machineBusyPct, r.loadAvg, r.gcPauses, r.gcPauseTotalMs, r.gcPauseMaxMs, r.late, r.maxLateMs,
+                r.machineBusyPct, r.waitFeedersPct, r.waitMuxPct, r.loadAvg, r.gcPauses, r.gcPauseTotalMs, r.gcPauseMaxMs, r.late, r.maxLateMs,
                 r.overflowDropped, r.framesDropped, r.lost,
                 o.udp() ? "UDP not received " + r.udpNotReceived + ", " : "", r.files, r.writtenMiB,
                 f1(r.closeLagP50Ms), f1(r.closeLagMaxMs), r.sentMbps, r.errors,
                 r.firstError.isEmpty() ? "" : " (" + r.firstError + ")"));
+        }
         md.append("\n| t (s) | heap after GC (MiB) | heap peak before it (MiB) | CPU % | feeders % | late | overflow |\n");
         md.append("|---:|---:|---:|---:|---:|---:|---:|\n");
         StringBuilder csv = new StringBuilder("t_s,heap_after_gc_mib,heap_peak_mib,cpu_pct,feeder_pct,late,overflow\n");
