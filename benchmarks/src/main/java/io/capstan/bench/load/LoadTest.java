@@ -719,7 +719,7 @@ public final class LoadTest {
         fleet.dry = true;
         Thread.sleep(500);
         Metrics.Snapshot d0 = Metrics.snapshot();
-        Thread.sleep(Math.max(2000, Math.min(10_000, o.seconds * 1000L / 4)));
+        Thread.sleep(Math.max(2000, Math.min(5_000, o.seconds * 1000L / 4)));
         Metrics.Snapshot d1 = Metrics.snapshot();
         row.feedingPct = Metrics.groupPct(d0, d1, "load-feeder");
         row.stopSeconds = fleet.stop();
