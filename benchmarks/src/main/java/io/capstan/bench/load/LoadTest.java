@@ -287,7 +287,7 @@ public final class LoadTest {
 
         Events(int n) {
             baseNanos = new long[n];
-            lags = new long[Math.max(1024, n * 64)];
+            lags = new long[Math.max(4096, n * 128)];
             janitor = new Thread(this::clean, "load-janitor");
             janitor.setDaemon(true);
             janitor.start();
