@@ -14,7 +14,8 @@
 # makes the input capture if it is missing (benchmarks/load/make-capture.sh, cached in
 # benchmarks/target/load-capture/), runs io.capstan.bench.load.LoadTest once per mode in a fresh JVM, and writes
 # benchmarks/results/load-MODE.{md,csv,png,log}. Other options are passed to the harness (--feeders 2
-# --receivers 2 --mux-threads N --reorder-slots N --rotate 10s --dir DIR --sample 10).
+# --receivers 2 --mux-threads N --reorder-slots N --max-frames N --rotate 10s --dir DIR --sample 10
+# --heap-guard 0.75 --seed 42).
 #
 # Environment: GC=zgc (default) | g1; HEAP=8g (-Xmx); LABEL (same as --label); OUT=benchmarks/results.
 #
