@@ -74,6 +74,42 @@ class ReceiveBufferTest {
     }
 
     @Test
+    void inOrder_releasedFromTheCallersBuffer_noSlotsAllocated() {
+        // 1024 slots of a long in-order stream used to be allocated one by one (capacity x 1,500 bytes per track)
+        ReceiveBuffer big = new ReceiveBuffer(1024, 100 * MS, (p, extSeq, extTs, arrival, loss) -> { });
+        byte[] b = Rtp.packet(96, 0, 0, 1, false, new byte[1000]);
+        RtpPacket v = new RtpPacket();
+        v.wrap(b, 0, b.length);
+        big.push(v, 0);
+        big.poll(200 * MS); // the start hold is over
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        for (int i = 1; i <= 4096; i++) {
+            b[2] = (byte) (i >> 8);
+            b[3] = (byte) i;
+            v.wrap(b, 0, b.length);
+            big.push(v, (200 + i) * MS);
+        }
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertThat(allocated).isLessThan(64 * 1024);
+        assertThat(big.received()).isEqualTo(4097);
+        assertThat(big.lost()).isZero();
+    }
+
+    @Test
+    void inOrder_duplicateOfAPacketReleasedWithoutCopy_stillDropped() {
+        started();
+        push(10, 100, 0);
+        push(11, 200, 1);
+        push(10, 100, 2);
+        push(12, 300, 3);
+        assertThat(out).containsExactly("10@100", "11@200", "12@300");
+        assertThat(buf.duplicates()).isEqualTo(1);
+        assertThat(buf.late()).isZero();
+    }
+
+    @Test
     void reordered_putBackInOrder() {
         started();
         push(10, 100, 0);
