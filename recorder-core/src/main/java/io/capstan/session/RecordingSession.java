@@ -56,6 +56,9 @@ public final class RecordingSession implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RecordingSession.class);
 
+    /** {@link Builder#retainedSegments(int)} by default: 1024 segments, e.g. 2.8 hours of 10 s rotation. */
+    public static final int DEFAULT_RETAINED_SEGMENTS = 1024;
+
     private enum State { NEW, RUNNING, STOPPING, STOPPED }
 
     private final String id;
@@ -106,7 +109,7 @@ public final class RecordingSession implements AutoCloseable {
         }
         this.lane = new SessionLane(this, executor, specs, groups, b.maxFramesInFlight, b.syncWindow.toNanos(),
                 b.openTimeout.toNanos(), b.interleaveWindow.toNanos(), b.rotation, b.combinedNaming,
-                b.perTrackNaming, needsConsent);
+                b.perTrackNaming, needsConsent, b.retainedSegments);
         this.inputs = new TrackInput[specs.length];
         for (int i = 0; i < specs.length; i++) {
             inputs[i] = new TrackInput(this, i, specs[i], b.depacketizers.get(i), b.latency.toNanos(), b.bufferSlots);
@@ -316,8 +319,9 @@ public final class RecordingSession implements AutoCloseable {
     }
 
     /**
-     * Stops: flushes every track, closes and commits every segment, and returns their metadata. Waits for the
-     * muxing lane to finish (at most {@code timeout}). Idempotent.
+     * Stops: flushes every track, closes and commits every segment, and returns their metadata (the most recent
+     * {@link Builder#retainedSegments(int)}; each was also reported by a {@link RecordingEvent.SegmentClosed}).
+     * Waits for the muxing lane to finish (at most {@code timeout}). Idempotent.
      */
     public List<SegmentInfo> stop(Duration timeout) {
         return stop(timeout, "stopped", "stopped");
@@ -506,6 +510,7 @@ public final class RecordingSession implements AutoCloseable {
         private Duration backpressure = Duration.ZERO;
         private Duration keyframeRequestInterval = Duration.ofMillis(500);
         private int maxFramesInFlight = 4096;
+        private int retainedSegments = DEFAULT_RETAINED_SEGMENTS;
         private int bufferSlots = 1024;
         private final List<TrackSpec> tracks = new ArrayList<>();
         private final List<Depacketizer> depacketizers = new ArrayList<>();
@@ -674,6 +679,19 @@ public final class RecordingSession implements AutoCloseable {
         }
 
         /** Frames that may be queued or held on the lane at once (default 4096). */
+        /**
+         * How many closed segments {@link #stop()} returns at most, the most recent (1024 by default). Every
+         * segment is reported by a {@link RecordingEvent.SegmentClosed} when it closes; the limit keeps a
+         * recording that rotates for days from holding all their metadata in memory.
+         */
+        public Builder retainedSegments(int v) {
+            if (v < 1) {
+                throw new IllegalArgumentException("retainedSegments must be >= 1");
+            }
+            this.retainedSegments = v;
+            return this;
+        }
+
         public Builder maxFramesInFlight(int v) {
             if (v < 16) {
                 throw new IllegalArgumentException("maxFramesInFlight must be >= 16");

@@ -71,7 +71,10 @@ final class SessionLane implements Runnable {
     private final Map<Long, long[]> ssrcBinding = new HashMap<>(); // ssrc -> {track, raw32, trackTs}
     private final Map<Long, io.capstan.rtp.SenderReport> pendingSr = new HashMap<>();
     private final List<OutputGroup> groups;
-    private final List<SegmentInfo> closed = new ArrayList<>();
+    /** The most recent closed segments, for {@code stop()}; older ones were reported by SegmentClosed only. */
+    private final ArrayDeque<SegmentInfo> closed = new ArrayDeque<>();
+    private final int retainedSegments;
+    private long forgottenSegments;
     private final long syncWindowNanos;
     private final long openTimeoutNanos;
     private final long interleaveNanos;
@@ -103,8 +106,9 @@ final class SessionLane implements Runnable {
     SessionLane(RecordingSession session, RecorderExecutor executor, TrackSpec[] specs, List<OutputGroup> groups,
                 int poolCapacity, long syncWindowNanos, long openTimeoutNanos, long interleaveNanos,
                 RotationPolicy rotation, NamingTemplate combinedNaming, NamingTemplate perTrackNaming,
-                boolean[] needsConsent) {
+                boolean[] needsConsent, int retainedSegments) {
         this.session = session;
+        this.retainedSegments = retainedSegments;
         this.rotation = rotation;
         this.combinedNaming = combinedNaming;
         this.perTrackNaming = perTrackNaming;
@@ -781,6 +785,10 @@ final class SessionLane implements Runnable {
             session.laneError(e);
         }
         if (info != null) {
+            if (closed.size() == retainedSegments) {
+                closed.removeFirst();
+                forgottenSegments++;
+            }
             closed.add(info);
             session.emit(new RecordingEvent.SegmentClosed(session.id(), info));
         }
@@ -802,5 +810,10 @@ final class SessionLane implements Runnable {
 
     List<SegmentInfo> closedSegments() {
         return List.copyOf(closed);
+    }
+
+    /** Closed segments no longer in {@link #closedSegments()} (beyond the retention limit). */
+    long forgottenSegments() {
+        return forgottenSegments;
     }
 }

@@ -159,6 +159,19 @@ class RotationPauseConsentTest {
     }
 
     @Test
+    void stopReturnsTheMostRecentRetainedSegments_everyOneWasReportedWhenItClosed() {
+        RecordingSession s = av("2026-11-21T10:00:00Z").rotation(RotationPolicy.parse("2")).retainedSegments(2)
+                .build();
+        s.start();
+        new Feeder(s, 15).until(9_990);
+        List<SegmentInfo> segs = s.stop();
+        assertThat(segs).extracting(SegmentInfo::key).containsExactly("cam_4.bin", "cam_5.bin");
+        assertThat(events.stream().filter(e -> e instanceof RecordingEvent.SegmentClosed)
+                .map(e -> ((RecordingEvent.SegmentClosed) e).segment().key()))
+                .containsExactly("cam_1.bin", "cam_2.bin", "cam_3.bin", "cam_4.bin", "cam_5.bin");
+    }
+
+    @Test
     void rareKeyframes_theFileOverrunsToTheNextKeyframe_andKeyframesAreRequestedBeforeTheBoundary() {
         RecordingSession s = av("2026-11-21T10:00:00Z").rotation(new RotationPolicy.ByDuration(Duration.ofSeconds(2)))
                 .build();
