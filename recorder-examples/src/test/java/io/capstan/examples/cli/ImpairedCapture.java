@@ -80,6 +80,20 @@ final class ImpairedCapture {
                         Arrays.copyOfRange(d.buffer(), d.offset(), d.offset() + d.length())));
             }
         }
+        return build(name, truth, all, true);
+    }
+
+    /**
+     * A fixture looped to {@code seconds} with continuous sequence numbers and timestamps ({@link
+     * LoopedCapture#plan}); its frames are not told apart as keyframes (the frame model does not apply), the
+     * receive counters do.
+     */
+    static Fixture looped(String name, double seconds) throws IOException {
+        return build(name, ConvertConformanceTest.truth(name), LoopedCapture.plan(name, 0, seconds), false);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Fixture build(String name, Object truth, List<LoopedCapture.Sent> all, boolean keyframes) {
         Map<Integer, Stream> streams = new TreeMap<>();
         for (Object s : (List<Object>) MiniJson.at(truth, "observed", "streams")) {
             int port = ((Number) MiniJson.at(s, "rtp_port")).intValue();
@@ -93,7 +107,7 @@ final class ImpairedCapture {
             boolean video = List.of("VP8", "VP9", "H264", "H265", "AV1").contains(codec);
             Set<Long> keyTs = new HashSet<>();
             Object kts = MiniJson.at(s, "per_ssrc", "0", "codec", "keyframe_rtp_ts");
-            if (kts != null) {
+            if (kts != null && keyframes) {
                 for (Object k : (List<Object>) kts) {
                     keyTs.add(((Number) k).longValue());
                 }

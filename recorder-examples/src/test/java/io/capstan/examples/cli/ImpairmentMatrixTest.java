@@ -275,6 +275,143 @@ class ImpairmentMatrixTest {
         }
     }
 
+    // ------------------------------------------------------------------ memory bounds
+
+    /**
+     * The receive buffer's occupancy stays within what its rules allow under the combined impairments (bursty
+     * loss, reordering, duplicates, 80 ms jitter) for two minutes of looped VP8 + Opus: a packet is held only while
+     * an older gap is younger than the latency, so at any moment every buffered packet arrived within the last
+     * latency + maximum extra delay (50 ms reorder + 80 ms jitter); and never more than its slots. Its counters
+     * equal the model's, and every distinct packet leaves it exactly once or is counted lost.
+     */
+    @org.junit.jupiter.api.Test
+    void receiveBuffer_occupancyBoundedUnderImpairment() throws IOException {
+        Fixture f = ImpairedCapture.looped("vp8_opus", FULL ? 900 : 120);
+        Profile p = Profile.clean("bounded").burst(0.02, 0.3).reorder(0.10).dup(0.05).jitter(80);
+        long seed = BASE_SEED;
+        Impaired imp = ImpairedCapture.apply(f, p, seed);
+        long latency = 300_000_000L;
+        long window = latency + 50_000_000L + 80_000_000L + 1_000_000L;
+        for (int port : f.streams().keySet()) {
+            List<ImpairedCapture.Entry> in = imp.entries().stream()
+                    .filter(e -> e.port == port && e.kind == ImpairedCapture.Kind.RTP).toList();
+            long[] released = new long[1];
+            io.capstan.rtp.ReceiveBuffer buf = new io.capstan.rtp.ReceiveBuffer(1024, latency,
+                    (pk, seq, ts, arrival, loss) -> released[0]++);
+            io.capstan.rtp.RtpPacket view = new io.capstan.rtp.RtpPacket();
+            int max = 0;
+            int allowed = 0;
+            int lo = 0;
+            for (int i = 0; i < in.size(); i++) {
+                ImpairedCapture.Entry e = in.get(i);
+                while (in.get(lo).at < e.at - window) {
+                    lo++;
+                }
+                allowed = Math.max(allowed, i - lo + 1);
+                assertThat(view.wrap(e.bytes, 0, e.bytes.length)).isNull();
+                buf.push(view, e.at);
+                max = Math.max(max, buf.bufferedPackets());
+                assertThat(buf.bufferedPackets()).as("port %d, packet %d of %d (seed %d): buffered packets", port, i,
+                        in.size(), seed).isLessThanOrEqualTo(Math.min(1024, i - lo + 1));
+            }
+            buf.releaseAll();
+            Expect x = imp.expect().get(port);
+            assertThat(buf.duplicates()).as("duplicates (seed %d)", seed).isEqualTo(x.duplicates());
+            assertThat(buf.reordered()).as("reordered (seed %d)", seed).isEqualTo(x.reordered());
+            assertThat(buf.lost()).as("lost (seed %d)", seed).isEqualTo(x.lost());
+            assertThat(buf.late()).isZero();
+            assertThat(released[0] + buf.lost()).as("every sequence number leaves once or is lost")
+                    .isEqualTo(x.packets() - x.duplicates() + x.lost());
+            System.out.printf(Locale.ROOT, "receive buffer, port %d: %d packets, at most %d buffered (bound %d)%n",
+                    port, in.size(), max, allowed);
+        }
+    }
+
+    /**
+     * Full mode only: thirty minutes ({@code -Dcapstan.impairments.longSeconds}) of looped, impaired ({@code
+     * everything}) VP8 + Opus into WebM and H.264 + AAC into MP4 through the CLI, with the heap sampled after a GC
+     * every 20 ms: it never exceeds the heap before the run plus the session's documented bounds (frame pool,
+     * receive buffers) and 8 MiB; the counters equal the model's, and the file decodes without an error.
+     */
+    @org.junit.jupiter.api.Test
+    void longImpairedRun_heapBounded() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(FULL, "long run: -Dcapstan.impairments=full");
+        MediaTools.require("ffmpeg", "ffprobe");
+        double seconds = Double.parseDouble(System.getProperty("capstan.impairments.longSeconds", "1800"));
+        for (String name : List.of("vp8_opus", "h264_aac")) {
+            Fixture f = ImpairedCapture.looped(name, seconds);
+            long seed = BASE_SEED;
+            Impaired imp = ImpairedCapture.apply(f, ImpairedCapture.profile(
+                    System.getProperty("capstan.impairments.longProfile", "everything")), seed);
+            Path dir = Files.createTempDirectory(tmp, "long-" + name);
+            Path pcap = LoopedCapture.write(imp.sent(), dir.resolve("in.pcap"));
+            imp = new Impaired(List.of(), imp.expect()); // drop the datagrams: only the run's heap is measured
+            Path out = dir.resolve("out");
+            Path report = dir.resolve("report.json");
+            List<long[]> samples = java.util.Collections.synchronizedList(new ArrayList<>());
+            java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread sampler = new Thread(() -> {
+                Runtime rt = Runtime.getRuntime();
+                long t0 = System.nanoTime();
+                while (running.get()) {
+                    System.gc();
+                    samples.add(new long[] {System.nanoTime() - t0, rt.totalMemory() - rt.freeMemory()});
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "heap-sampler");
+            sampler.setDaemon(true);
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            System.gc();
+            long baseline = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+            // what the session may hold by design: the lane's frame pool (RecordingSession.Builder
+            // maxFramesInFlight, default 4096 frames, each allocated with 16 KiB and grown to the largest frame it
+            // carried) and per track a receive buffer of 1024 slots of 1500 bytes; plus 8 MiB for the rest
+            long bound = 4096L * 20 * 1024 + f.streams().size() * 1024L * 1500 + 8L * 1024 * 1024;
+            long t0 = System.nanoTime();
+            sampler.start();
+            int rc;
+            try {
+                rc = new CapstanCli(new PrintStream(OutputStream.nullOutputStream()), new PrintStream(err, true,
+                        StandardCharsets.UTF_8)).run(new String[] {"convert", "--sdp", f.sdp().toString(), "--pcap",
+                        pcap.toString(), "--out", out.toString(), "--report", report.toString(), "--stream", name});
+            } finally {
+                running.set(false);
+                sampler.join();
+            }
+            double took = (System.nanoTime() - t0) / 1e9;
+            assertThat(rc).as(err.toString(StandardCharsets.UTF_8)).isZero();
+            Object rep = MiniJson.parse(Files.readString(report));
+            for (Object t : (List<?>) MiniJson.at(rep, "tracks")) {
+                Expect x = imp.expect().get((int) num(t, "port"));
+                assertThat(num(t, "duplicates")).as("%s seed %d duplicates", name, seed).isEqualTo(x.duplicates());
+                assertThat(num(t, "invalid")).as("%s seed %d invalid", name, seed).isEqualTo(x.invalid());
+                assertThat(num(t, "lost")).as("%s seed %d lost", name, seed).isEqualTo(x.lost());
+                assertThat(num(t, "reordered")).as("%s seed %d reordered", name, seed).isEqualTo(x.reordered());
+                assertThat(num(t, "overflowDropped")).isZero();
+            }
+            for (Path u : decodeUnits(out, dir)) {
+                assertThat(decodeErrors(u)).as("%s: %s", name, u).isEmpty();
+            }
+            List<long[]> s = new ArrayList<>(samples);
+            assertThat(s.size()).as("heap samples").isGreaterThanOrEqualTo(6);
+            long peak = s.stream().mapToLong(v -> v[1]).max().orElseThrow();
+            StringBuilder curve = new StringBuilder();
+            for (int i = 0; i < s.size(); i += Math.max(1, s.size() / 12)) {
+                curve.append(String.format(Locale.ROOT, " %.1fs:%.1f", s.get(i)[0] / 1e9, s.get(i)[1] / 1048576.0));
+            }
+            System.out.printf(Locale.ROOT, "long run %s: %.0f s of media in %.1f s; heap after GC (MiB) before %.1f, "
+                    + "peak %.1f, bound %.1f; over the run (s:MiB):%s%n", name, seconds, took, baseline / 1048576.0,
+                    peak / 1048576.0, (baseline + bound) / 1048576.0, curve);
+            assertThat(peak).as("%s: heap after GC during the run (bytes) vs before + documented bounds", name)
+                    .isLessThanOrEqualTo(baseline + bound);
+            deleteTree(dir);
+        }
+    }
+
     static long num(Object o, String key) {
         Object v = MiniJson.at(o, key);
         return v == null ? -1 : ((Number) v).longValue();
