@@ -491,8 +491,9 @@ final class ImpairedCapture {
                 String kind = GARBAGE_KINDS[g % GARBAGE_KINDS.length];
                 kinds.merge(kind, 1, Integer::sum);
                 long at = pk.get(0).at() + (long) (rnd.nextDouble() * (pk.get(n - 1).at() - pk.get(0).at()));
-                entries.add(new Entry(at, s.port(), garbage(kind, rnd, pk.get(rnd.nextInt(n)).bytes(), f),
-                        Kind.GARBAGE, s.port(), -1, 0));
+                byte[] junk = garbage(kind, rnd, pk.get(rnd.nextInt(n)).bytes(), f);
+                checkRejected(kind, junk);
+                entries.add(new Entry(at, s.port(), junk, Kind.GARBAGE, s.port(), -1, 0));
             }
             garbageKinds.put(s.port(), kinds);
         }
@@ -588,6 +589,29 @@ final class ImpairedCapture {
                 return b;
             }
             default -> throw new IllegalArgumentException(kind);
+        }
+    }
+
+    /**
+     * The report counts garbage as one {@code invalid} total; here each kind is checked to be rejected for its own
+     * reason ({@link io.capstan.rtp.RtpPacket#wrap}; an unknown payload type parses and is refused by the track).
+     */
+    static void checkRejected(String kind, byte[] g) {
+        io.capstan.rtp.RtpRejectReason r = new io.capstan.rtp.RtpPacket().wrap(g, 0, g.length);
+        java.util.Set<io.capstan.rtp.RtpRejectReason> want = switch (kind) {
+            case "random" -> java.util.EnumSet.of(io.capstan.rtp.RtpRejectReason.TOO_SHORT,
+                    io.capstan.rtp.RtpRejectReason.BAD_VERSION);
+            case "truncated" -> java.util.EnumSet.of(io.capstan.rtp.RtpRejectReason.TOO_SHORT);
+            case "bad-version" -> java.util.EnumSet.of(io.capstan.rtp.RtpRejectReason.BAD_VERSION);
+            case "csrc-overrun" -> java.util.EnumSet.of(io.capstan.rtp.RtpRejectReason.CSRC_OVERRUN);
+            case "padding-overflow" -> java.util.EnumSet.of(io.capstan.rtp.RtpRejectReason.BAD_PADDING);
+            default -> java.util.EnumSet.noneOf(io.capstan.rtp.RtpRejectReason.class);
+        };
+        if (want.isEmpty() ? r != null : !want.contains(r)) {
+            throw new AssertionError("garbage of kind " + kind + " was classified " + r + ", expected " + want);
+        }
+        if (io.capstan.rtp.RtcpParser.looksLikeRtcp(g, 0, g.length)) {
+            throw new AssertionError("garbage of kind " + kind + " looks like RTCP");
         }
     }
 
