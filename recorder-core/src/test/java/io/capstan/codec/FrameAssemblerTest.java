@@ -282,16 +282,39 @@ class FrameAssemblerTest {
         String sps = H264DepacketizerTest.SPS_320x240;
         String pps = "68 ce3c80";
         feed(a, Rtp.packet(1, 3000, false, "18" + " 0018 " + sps + " 0004 " + pps), false); // STAP-A SPS+PPS
-        feed(a, Rtp.packet(2, 3000, false, "7c 85 1111"), false); // FU-A start (S=1) of IDR slice 1 (type 5)
+        feed(a, Rtp.packet(2, 3000, false, "7c 85 9111"), false); // FU-A start of IDR slice 1: first_mb_in_slice 0
         // seq 3, FU-A end of slice 1, is lost
         feed(a, Rtp.packet(4, 3000, false, "18 0003 06 0501"), true); // STAP-A (an SEI) before slice 2
-        feed(a, Rtp.packet(5, 3000, false, "7c 85 3333"), false);     // FU-A start of IDR slice 2
+        feed(a, Rtp.packet(5, 3000, false, "7c 85 3333"), false);     // FU-A start of IDR slice 2 (first_mb > 0)
         feed(a, Rtp.packet(6, 3000, true, "7c 45 4444"), false);      // FU-A end of slice 2, marker
         feed(a, Rtp.packet(7, 6000, true, "41 9a00bb"), false);       // a P slice: waits for an IDR
         feed(a, Rtp.packet(8, 9000, true, "65 888400cc"), false);     // the next IDR
 
         assertThat(out.frames).extracting(Out::ts).containsExactly(9000L);
         assertThat(out.frames.get(0).droppedBefore()).isEqualTo(2);
+        assertThat(a.framesDropped()).isEqualTo(2);
+        assertThat(out.keyframeRequests).isNotEmpty();
+    }
+
+    /**
+     * Found by the impairment matrix (h264_stapa under loss): the packet holding the first slice of an IDR picture
+     * is lost at the head of the access unit; the next packet (an SPS/PPS STAP-A that GStreamer puts between
+     * slices) looks like a frame start, so the remaining slices formed a "complete" keyframe missing its first
+     * slice, which ffmpeg conceals without a word. An access unit whose slices lack first_mb_in_slice = 0 (H.264
+     * 7.3.3) is incomplete: dropped, and the track waits for the next IDR.
+     */
+    @Test
+    void h264_firstSliceLostAtPictureHead_restOfThePictureIsDropped() {
+        FrameAssembler a = new FrameAssembler(new H264Depacketizer(), new FrameBuilder(16, 1 << 20), out);
+        String sps = H264DepacketizerTest.SPS_320x240;
+        String pps = "68 ce3c80";
+        // seq 1, the IDR's first slice "65 88 8400aa" (first_mb_in_slice 0), is lost
+        feed(a, Rtp.packet(2, 3000, false, "18" + " 0018 " + sps + " 0004 " + pps), true); // STAP-A SPS+PPS
+        feed(a, Rtp.packet(3, 3000, true, "65 40 1122"), false);  // IDR slice 2: first_mb_in_slice 1 (ue '010')
+        feed(a, Rtp.packet(4, 6000, true, "41 9a00bb"), false);   // a P picture: waits for an IDR
+        feed(a, Rtp.packet(5, 9000, true, "65 888400cc"), false); // the next IDR, whole
+
+        assertThat(out.frames).extracting(Out::ts).containsExactly(9000L);
         assertThat(a.framesDropped()).isEqualTo(2);
         assertThat(out.keyframeRequests).isNotEmpty();
     }
