@@ -44,7 +44,16 @@ final class ImpairedCapture {
     // ------------------------------------------------------------------ fixtures
 
     /** One original RTP packet of a stream, in sending order. */
-    record Orig(int index, long at, byte[] bytes, int seq, long ts, int frame, int units, boolean key) {
+    /**
+     * One original RTP packet of a stream, in sending order.
+     *
+     * @param start      the depacketizer sees a frame start in it ({@code Depacketizer.isFrameStart}: the RFC's
+     *                   per-packet rule, e.g. VP8 S=1 and PID 0, H.264 single NAL / STAP-A / FU-A with S=1)
+     * @param slice      H.264: it carries slice data (a VCL NAL unit or a fragment of one)
+     * @param firstSlice H.264: it carries the start of a picture's first slice (first_mb_in_slice 0)
+     */
+    record Orig(int index, long at, byte[] bytes, int seq, long ts, int frame, int units, boolean key,
+                boolean marker, boolean start, boolean slice, boolean firstSlice) {
     }
 
     /** One RTP stream of a fixture (one m= line). */
@@ -173,6 +182,9 @@ final class ImpairedCapture {
     private static Stream stream(int port, String codec, int clock, boolean video, int pt, List<byte[]> rtp,
                                  List<Long> at, java.util.function.LongPredicate key) {
         List<Orig> packets = new ArrayList<>();
+        io.capstan.codec.Depacketizer depacketizer = video
+                ? io.capstan.codec.Depacketizers.create(io.capstan.media.Codec.valueOf(codec), clock, 0, Map.of())
+                : null;
         long prevTs = -1;
         int frame = -1;
         for (int i = 0; i < rtp.size(); i++) {
@@ -191,7 +203,15 @@ final class ImpairedCapture {
                 int h = headerLength(b);
                 units = Math.max(1, u16(b, h) / 16); // RFC 3640 3.2.1: AU-headers-length in bits, 13+3 per AU
             }
-            packets.add(new Orig(i, at.get(i), b, seq, ts, frame, units, video && key.test(ts)));
+            boolean start = true;
+            if (video) {
+                io.capstan.rtp.RtpPacket view = new io.capstan.rtp.RtpPacket();
+                view.wrap(b, 0, b.length);
+                start = depacketizer.isFrameStart(view);
+            }
+            boolean[] h264 = codec.equals("H264") ? h264Slices(b) : new boolean[2];
+            packets.add(new Orig(i, at.get(i), b, seq, ts, frame, units, video && key.test(ts),
+                    (b[1] & 0x80) != 0, start, h264[0], h264[1]));
         }
         return new Stream(port, codec, clock, video, pt, List.copyOf(packets));
     }
@@ -660,60 +680,102 @@ final class ImpairedCapture {
                 segments++;
             }
         }
-        // frames: per frame, packets total and received
+        // frames: the frame assembler's documented rules (FrameAssembler) run over the packets in sequence order,
+        // with the ground truth of what each frame is (its packets, keyframe or not, H.264 slices)
         long framesOut = 0;
         long framesDropped = 0;
         long firstOutTs = -1;
         long lastOutTs = -1;
         long firstOutArrival = -1;
-        boolean waiting = s.video();
-        int i = 0;
-        int prevSeg = 0;
-        while (i < n) {
-            int j = i;
-            int got = 0;
-            while (j < n && s.packets().get(j).frame() == s.packets().get(i).frame()) {
-                got += seen[j] ? 1 : 0;
-                j++;
-            }
-            Orig first = s.packets().get(i);
-            int seg = i >= switchIdx ? 1 : 0;
-            if (seg != prevSeg) {
-                waiting = s.video(); // an SSRC change is a discontinuity: video waits for a keyframe
-                prevSeg = seg;
-            }
-            if (s.video()) {
-                if (got == j - i) {
-                    if (waiting && !first.key()) {
+        if (s.video()) {
+            boolean waiting = true;
+            boolean building = false;
+            int bFrame = -1;
+            int bFrom = -1;
+            boolean bSlice = false;
+            boolean bFirst = false;
+            boolean dropKnown = false;
+            int droppedFrame = -1;
+            int prev = -1;
+            for (int k = 0; k < n; k++) {
+                if (!seen[k]) {
+                    continue;
+                }
+                Orig o = s.packets().get(k);
+                boolean newSegment = prev >= 0 && (prev < switchIdx) != (k < switchIdx);
+                boolean lossBefore = prev >= 0 && !newSegment && k != prev + 1;
+                prev = k;
+                if (lossBefore || newSegment) {
+                    // discontinuity (a gap the receive buffer gave up on, an SSRC change): the frame being built
+                    // is dropped, video waits for a keyframe
+                    if (building) {
+                        building = false;
+                        dropKnown = true;
+                        droppedFrame = bFrame;
+                        framesDropped++;
+                    }
+                    waiting = true;
+                }
+                if (building && o.frame() != bFrame) {
+                    // the previous frame never saw its marker (not in these captures): a start closes it
+                    building = false;
+                    dropKnown = true;
+                    droppedFrame = bFrame;
+                    framesDropped++;
+                    waiting = true;
+                }
+                if (!building) {
+                    if (dropKnown && droppedFrame == o.frame()) {
+                        waiting = true; // the rest of a dropped frame
+                        continue;
+                    }
+                    if (!o.start()) {
+                        dropKnown = true;
+                        droppedFrame = o.frame();
+                        framesDropped++;
+                        waiting = true;
+                        continue;
+                    }
+                    building = true;
+                    bFrame = o.frame();
+                    bFrom = k;
+                    bSlice = false;
+                    bFirst = false;
+                    dropKnown = false;
+                }
+                bSlice |= o.slice();
+                bFirst |= o.firstSlice();
+                if (o.marker()) {
+                    building = false;
+                    boolean whole = !(bSlice && !bFirst); // H.264: slices without the picture's first one
+                    boolean key = s.packets().get(bFrom).key();
+                    if (!whole || (waiting && !key)) {
                         framesDropped++;
                     } else {
                         waiting = false;
                         framesOut++;
                         if (firstOutArrival < 0) {
-                            for (int k = i; k < j; k++) {
-                                firstOutArrival = Math.max(firstOutArrival, arrival[k]);
+                            for (int q = bFrom; q <= k; q++) {
+                                firstOutArrival = Math.max(firstOutArrival, arrival[q]);
                             }
                         }
-                        firstOutTs = firstOutTs < 0 ? first.ts() : firstOutTs;
-                        lastOutTs = first.ts();
-                    }
-                } else {
-                    if (got > 0) {
-                        framesDropped++;
-                    }
-                    waiting = true;
-                }
-            } else {
-                for (int k = i; k < j; k++) {
-                    if (seen[k]) {
-                        firstOutArrival = firstOutArrival < 0 ? arrival[k] : firstOutArrival;
-                        framesOut += s.packets().get(k).units();
-                        firstOutTs = firstOutTs < 0 ? s.packets().get(k).ts() : firstOutTs;
-                        lastOutTs = s.packets().get(k).ts();
+                        firstOutTs = firstOutTs < 0 ? o.ts() : firstOutTs;
+                        lastOutTs = o.ts();
                     }
                 }
             }
-            i = j;
+            if (building) {
+                framesDropped++; // the end never came
+            }
+        } else {
+            for (int k = 0; k < n; k++) {
+                if (seen[k]) {
+                    firstOutArrival = firstOutArrival < 0 ? arrival[k] : firstOutArrival;
+                    framesOut += s.packets().get(k).units();
+                    firstOutTs = firstOutTs < 0 ? s.packets().get(k).ts() : firstOutTs;
+                    lastOutTs = s.packets().get(k).ts();
+                }
+            }
         }
         long t0 = s.packets().get(0).ts();
         long t1 = s.packets().get(n - 1).ts();
@@ -726,6 +788,48 @@ final class ImpairedCapture {
     }
 
     // ------------------------------------------------------------------ bytes
+
+    /**
+     * H.264 (RFC 6184): whether the packet carries slice data, and whether it carries the start of a picture's
+     * first slice (coded slice types 1, 2, 5 whose header starts with first_mb_in_slice = 0, i.e. a 1 bit; H.264
+     * 7.3.3), for single NAL unit packets, every unit of a STAP-A and the start fragment of an FU-A.
+     */
+    static boolean[] h264Slices(byte[] b) {
+        int h = headerLength(b);
+        int end = b.length;
+        boolean[] r = new boolean[2];
+        if (h >= end) {
+            return r;
+        }
+        int type = b[h] & 0x1F;
+        if (type >= 1 && type <= 23) {
+            nal(type, b, h + 1, end, r);
+        } else if (type == 24) {
+            int pos = h + 1;
+            while (pos + 2 < end) {
+                int size = u16(b, pos);
+                pos += 2;
+                if (size == 0 || pos + size > end) {
+                    break;
+                }
+                nal(b[pos] & 0x1F, b, pos + 1, pos + size, r);
+                pos += size;
+            }
+        } else if (type == 28 && h + 2 < end) {
+            int fu = b[h + 1] & 0xFF;
+            int t = fu & 0x1F;
+            r[0] |= t >= 1 && t <= 5;
+            if ((fu & 0x80) != 0) {
+                nal(t, b, h + 2, end, r);
+            }
+        }
+        return r;
+    }
+
+    private static void nal(int type, byte[] b, int payload, int end, boolean[] r) {
+        r[0] |= type >= 1 && type <= 5;
+        r[1] |= (type == 1 || type == 2 || type == 5) && payload < end && (b[payload] & 0x80) != 0;
+    }
 
     static int headerLength(byte[] b) {
         int h = 12 + 4 * (b[0] & 0x0F);
