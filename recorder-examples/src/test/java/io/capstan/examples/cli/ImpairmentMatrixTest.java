@@ -322,8 +322,12 @@ class ImpairmentMatrixTest {
             List<ImpairedCapture.Entry> in = imp.entries().stream()
                     .filter(e -> e.port == port && e.kind == ImpairedCapture.Kind.RTP).toList();
             long[] released = new long[1];
+            java.util.TreeMap<Integer, Long> held = new java.util.TreeMap<>(); // seq -> arrival, while buffered
             io.capstan.rtp.ReceiveBuffer buf = new io.capstan.rtp.ReceiveBuffer(1024, latency,
-                    (pk, seq, ts, arrival, loss) -> released[0]++);
+                    (pk, seq, ts, arrival, loss) -> {
+                        released[0]++;
+                        held.remove(pk.sequenceNumber());
+                    });
             io.capstan.rtp.RtpPacket view = new io.capstan.rtp.RtpPacket();
             int max = 0;
             int allowed = 0;
@@ -335,10 +339,25 @@ class ImpairmentMatrixTest {
                 }
                 allowed = Math.max(allowed, i - lo + 1);
                 assertThat(view.wrap(e.bytes, 0, e.bytes.length)).isNull();
+                long dupsBefore = buf.duplicates() + buf.late();
+                boolean fresh = held.putIfAbsent(view.sequenceNumber(), e.at) == null;
+                int seq16 = view.sequenceNumber();
                 buf.push(view, e.at);
+                if (fresh && buf.duplicates() + buf.late() > dupsBefore) {
+                    held.remove(seq16);
+                }
                 max = Math.max(max, buf.bufferedPackets());
-                assertThat(buf.bufferedPackets()).as("port %d, packet %d of %d (seed %d): buffered packets", port, i,
-                        in.size(), seed).isLessThanOrEqualTo(Math.min(1024, i - lo + 1));
+                final int at = i;
+                assertThat(buf.bufferedPackets()).as("port %d, packet %d of %d (seed %d): buffered packets; held "
+                        + "(seq: ms before now) %s", port, i, in.size(), seed, new java.util.function.Supplier<String>() {
+                            @Override
+                            public String get() {
+                                StringBuilder b = new StringBuilder();
+                                held.forEach((q, t) -> b.append(q).append(':').append((in.get(at).at - t) / 1_000_000)
+                                        .append(' '));
+                                return b.toString();
+                            }
+                        }.get()).isLessThanOrEqualTo(Math.min(1024, i - lo + 1));
             }
             buf.releaseAll();
             Expect x = imp.expect().get(port);
