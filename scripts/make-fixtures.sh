@@ -26,6 +26,8 @@
 #                   aggregate-mode=zero-latency config-interval=-1 (AP with VPS+SPS+PPS at each IRAP, FU), rtpbin
 #   opus_dtx_gst    GStreamer opusenc dtx=true + rtpopuspay dtx=true, 6 s: 1 s tone every 2.5 s, silence between
 #   pcmu            ffmpeg pcm_mulaw 8 kHz, 20 ms packets, static PT 0 (no rtpmap), 1 s
+#   av1             ffmpeg libaom-av1 320x180@30 2 s (key every 1 s, realtime), written as a raw OBU stream
+#                   (av1.obu; no RTP payloader exists here: the tests packetize it with Av1TestPacketizer)
 # Damaged variants of vp8_opus (scripts/fixtures.py impair, seeded, deterministic for a given clean capture):
 #   vp8_opus_loss         a middle fragment of the 2nd keyframe + ~3% of each stream's RTP dropped
 #   vp8_opus_reorder      ~5% of RTP packets delayed by 1-3 packets of the same stream
@@ -165,6 +167,13 @@ $PY capture --name pcmu --out "$OUT" --ports 25060,25061 --meta '{
   ]}' -- \
   $FF -re -f lavfi -i "'aevalsrc=0.5*sin(2*PI*(400+150*sin(2*PI*0.5*t))*t):s=8000:c=mono:n=160'" -t 1 \
   -c:a pcm_mulaw -ar 8000 -ac 1 -f rtp rtp://127.0.0.1:25060 -sdp_file pcmu.sdp
+fi
+
+if sel av1; then
+# AV1: Debian 12 has no AV1 RTP payloader (ffmpeg or GStreamer), so the encoder's low overhead bitstream is
+# committed and the tests packetize it with recorder-core's spec-following Av1TestPacketizer (ImpairedCapture.av1)
+$FF -f lavfi -i testsrc2=size=320x180:rate=30 -t 2 -c:v libaom-av1 -g 30 -keyint_min 30 -b:v 150k \
+  -pix_fmt yuv420p -cpu-used 8 -usage realtime -lag-in-frames 0 -f obu "$OUT/av1.obu"
 fi
 
 $PY readme-table --dir "$OUT"

@@ -86,6 +86,14 @@ public final class FrameAssembler {
             }
         }
         if (!building) {
+            if (dropKnown && droppedTs == extTimestamp) {
+                // the rest of a frame already dropped: a packet after the gap may look like a start (an H.264
+                // STAP-A or the next slice, an H.265 AP), but one timestamp is one frame (RFC 3550 5.1), so it must
+                // not begin a new, incomplete frame
+                packetsWithoutStart++;
+                needKeyframe("frame start missing");
+                return true;
+            }
             if (!depacketizer.isFrameStart(p)) {
                 packetsWithoutStart++;
                 if (!dropKnown || droppedTs != extTimestamp) {

@@ -52,6 +52,8 @@ public final class H264Depacketizer extends AbstractDepacketizer {
     private int fuStart = -1;
     // per-frame state: a slice (VCL NAL unit) of this access unit has been written
     private boolean seenVcl;
+    // per-frame state: the picture's first slice (first_mb_in_slice == 0) is in this access unit
+    private boolean seenFirstSlice;
     // the FU-A NAL unit being reassembled is dropped (see keep)
     private boolean fuSkip;
 
@@ -123,6 +125,7 @@ public final class H264Depacketizer extends AbstractDepacketizer {
             fuStart = -1;
             fuSkip = false;
             seenVcl = false;
+            seenFirstSlice = false;
         }
         boolean ok = appendPayload(p.buffer(), p.payloadOffset(), p.payloadLength(), frame);
         if (ok) {
@@ -150,6 +153,7 @@ public final class H264Depacketizer extends AbstractDepacketizer {
         }
         if (type >= 1 && type <= 23) {
             // 5.6: single NAL unit packet, the payload is the NAL unit
+            noteSlice(type, b, off + 1, len - 1);
             return !keep(type) || (frame.writeInt(len) && frame.write(b, off, len));
         }
         if (type == STAP_A) {
@@ -172,6 +176,7 @@ public final class H264Depacketizer extends AbstractDepacketizer {
                 if (nalType == 0 || nalType > 23) {
                     return false; // aggregated units are plain NAL units (5.7)
                 }
+                noteSlice(nalType, b, pos + 1, size - 1);
                 if (keep(nalType) && (!frame.writeInt(size) || !frame.write(b, pos, size))) {
                     return false;
                 }
@@ -198,6 +203,16 @@ public final class H264Depacketizer extends AbstractDepacketizer {
             seenVcl = true;
         }
         return true;
+    }
+
+    /**
+     * Notes a slice that starts a picture: in a coded slice (types 1, 5) or data partition A (type 2) the slice
+     * header begins with first_mb_in_slice, ue(v) (H.264 7.3.3), which is 0 exactly when its first bit is 1.
+     */
+    private void noteSlice(int type, byte[] b, int at, int len) {
+        if ((type == 1 || type == 2 || type == NAL_SLICE_IDR) && len > 0 && (b[at] & 0x80) != 0) {
+            seenFirstSlice = true;
+        }
     }
 
     /**
@@ -231,6 +246,7 @@ public final class H264Depacketizer extends AbstractDepacketizer {
             if (fuStart >= 0 || fuSkip) {
                 return false; // a new fragmented NAL unit before the previous one ended
             }
+            noteSlice(type, b, off + 2, len - 2);
             if (!keep(type)) {
                 fuSkip = !end;
                 return true;
@@ -269,6 +285,13 @@ public final class H264Depacketizer extends AbstractDepacketizer {
             fuStart = -1;
             fuSkip = false;
             return false; // the access unit ended inside a fragmented NAL unit
+        }
+        if (seenVcl && !seenFirstSlice) {
+            // slices without the picture's first one (first_mb_in_slice 0): its packets were lost at the head of
+            // the access unit and a later packet (another slice, an SPS/PPS STAP-A between slices) looked like a
+            // start. Such a picture is incomplete (with arbitrary slice order the first slice may come later, but
+            // it is still in the access unit).
+            return false;
         }
         byte[] b = frame.array();
         int end = frame.length();

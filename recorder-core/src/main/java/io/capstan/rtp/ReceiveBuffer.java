@@ -93,6 +93,7 @@ public final class ReceiveBuffer {
             } else {
                 late++; // arrived after its gap was given up (already counted as lost)
             }
+            poll(arrivalNanos); // time went on: a gap may have waited out the latency
             return;
         }
         if (ext - nextSeq > mask) {
@@ -110,6 +111,7 @@ public final class ReceiveBuffer {
         int idx = (int) (ext & mask);
         if (slotState[idx] == BUFFERED && slotSeq[idx] == ext) {
             duplicates++;
+            poll(arrivalNanos);
             return;
         }
         if (ext > highestSeq) {

@@ -253,10 +253,10 @@ class FrameAssemblerTest {
     @Test
     void h264_fuaMissingStart_waitsForIdr() {
         FrameAssembler a = new FrameAssembler(new H264Depacketizer(), new FrameBuilder(16, 1 << 20), out);
-        String sps = "67 42c01e 95a0 5000";  // SPS: NRI 3, type 7; profile 66 level 30; payload bits
-        String pps = "68 ce3c80";            // PPS: type 8
+        String sps = H264DepacketizerTest.SPS_320x240; // a real x264 SPS (24 bytes): the depacketizer parses it
+        String pps = "68 ce3c80";                      // PPS: type 8
         // STAP-A (type 24) with SPS and PPS, then an IDR slice (type 5) in one packet
-        feed(a, Rtp.packet(1, 3000, false, "18" + " 0007 " + sps + " 0004 " + pps), false);
+        feed(a, Rtp.packet(1, 3000, false, "18" + " 0018 " + sps + " 0004 " + pps), false);
         feed(a, Rtp.packet(2, 3000, true, "65 888400aa"), false);
         // FU-A (type 28) of a non-IDR slice: the start fragment (S=1) is lost, middle and end arrive
         feed(a, Rtp.packet(4, 6000, false, "7c 01 1111"), true); // FU indicator NRI 3 type 28; header S=0 E=0 type 1
@@ -267,6 +267,55 @@ class FrameAssemblerTest {
         assertThat(out.frames).extracting(Out::ts).containsExactly(3000L, 12000L);
         assertThat(out.frames).extracting(Out::key).containsExactly(true, true);
         assertThat(out.frames.get(1).droppedBefore()).isEqualTo(2);
+        assertThat(out.keyframeRequests).isNotEmpty();
+    }
+
+    /**
+     * Found by the impairment matrix (h264_stapa, 5 % loss): an IDR picture of several slices, each slice a FU-A,
+     * the second preceded by a STAP-A; the first slice's end fragment is lost. The packets after the gap (a STAP-A
+     * looks like an access unit start) must not become a new frame of the same timestamp: that wrote a keyframe
+     * missing a slice. The whole picture is dropped and the track waits for the next IDR.
+     */
+    @Test
+    void h264_lossInsideMultiSliceIdr_restOfThePictureIsNotANewFrame() {
+        FrameAssembler a = new FrameAssembler(new H264Depacketizer(), new FrameBuilder(16, 1 << 20), out);
+        String sps = H264DepacketizerTest.SPS_320x240;
+        String pps = "68 ce3c80";
+        feed(a, Rtp.packet(1, 3000, false, "18" + " 0018 " + sps + " 0004 " + pps), false); // STAP-A SPS+PPS
+        feed(a, Rtp.packet(2, 3000, false, "7c 85 9111"), false); // FU-A start of IDR slice 1: first_mb_in_slice 0
+        // seq 3, FU-A end of slice 1, is lost
+        feed(a, Rtp.packet(4, 3000, false, "18 0003 06 0501"), true); // STAP-A (an SEI) before slice 2
+        feed(a, Rtp.packet(5, 3000, false, "7c 85 3333"), false);     // FU-A start of IDR slice 2 (first_mb > 0)
+        feed(a, Rtp.packet(6, 3000, true, "7c 45 4444"), false);      // FU-A end of slice 2, marker
+        feed(a, Rtp.packet(7, 6000, true, "41 9a00bb"), false);       // a P slice: waits for an IDR
+        feed(a, Rtp.packet(8, 9000, true, "65 888400cc"), false);     // the next IDR
+
+        assertThat(out.frames).extracting(Out::ts).containsExactly(9000L);
+        assertThat(out.frames.get(0).droppedBefore()).isEqualTo(2);
+        assertThat(a.framesDropped()).isEqualTo(2);
+        assertThat(out.keyframeRequests).isNotEmpty();
+    }
+
+    /**
+     * Found by the impairment matrix (h264_stapa under loss): the packet holding the first slice of an IDR picture
+     * is lost at the head of the access unit; the next packet (an SPS/PPS STAP-A that GStreamer puts between
+     * slices) looks like a frame start, so the remaining slices formed a "complete" keyframe missing its first
+     * slice, which ffmpeg conceals without a word. An access unit whose slices lack first_mb_in_slice = 0 (H.264
+     * 7.3.3) is incomplete: dropped, and the track waits for the next IDR.
+     */
+    @Test
+    void h264_firstSliceLostAtPictureHead_restOfThePictureIsDropped() {
+        FrameAssembler a = new FrameAssembler(new H264Depacketizer(), new FrameBuilder(16, 1 << 20), out);
+        String sps = H264DepacketizerTest.SPS_320x240;
+        String pps = "68 ce3c80";
+        // seq 1, the IDR's first slice "65 88 8400aa" (first_mb_in_slice 0), is lost
+        feed(a, Rtp.packet(2, 3000, false, "18" + " 0018 " + sps + " 0004 " + pps), true); // STAP-A SPS+PPS
+        feed(a, Rtp.packet(3, 3000, true, "65 40 1122"), false);  // IDR slice 2: first_mb_in_slice 1 (ue '010')
+        feed(a, Rtp.packet(4, 6000, true, "41 9a00bb"), false);   // a P picture: waits for an IDR
+        feed(a, Rtp.packet(5, 9000, true, "65 888400cc"), false); // the next IDR, whole
+
+        assertThat(out.frames).extracting(Out::ts).containsExactly(9000L);
+        assertThat(a.framesDropped()).isEqualTo(2);
         assertThat(out.keyframeRequests).isNotEmpty();
     }
 }

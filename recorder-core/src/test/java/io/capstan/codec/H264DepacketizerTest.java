@@ -142,7 +142,8 @@ class H264DepacketizerTest {
     @Test
     void h264_fuA_reassemblesNal() {
         H264Depacketizer d = new H264Depacketizer();
-        var p1 = packet(1, 0, false, "7c" + "85" + "0102 0304");   // FU indicator NRI=11 type 28; FU header S=1 type 5
+        // FU indicator NRI=11 type 28; FU header S=1 type 5; the slice header starts with first_mb_in_slice = 0
+        var p1 = packet(1, 0, false, "7c" + "85" + "8102 0304");
         var p2 = packet(2, 0, false, "7c" + "05" + "0506 0708");   // middle fragment
         var p3 = packet(3, 0, true, "7c" + "45" + "090a");         // E=1
         assertThat(d.isFrameStart(p1)).isTrue();
@@ -150,7 +151,7 @@ class H264DepacketizerTest {
         List<TestAssembler.Frame> frames = TestAssembler.run(d, p1, p2, p3);
         assertThat(frames).hasSize(1);
         // reconstructed NAL header: F|NRI of the indicator (0x60) | type 5 = 0x65
-        assertThat(frames.get(0).hex()).isEqualTo("0000000b" + "65" + "0102030405060708090a");
+        assertThat(frames.get(0).hex()).isEqualTo("0000000b" + "65" + "8102030405060708090a");
         assertThat(frames.get(0).keyframe()).isTrue();
     }
 

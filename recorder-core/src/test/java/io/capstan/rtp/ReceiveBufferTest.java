@@ -230,4 +230,22 @@ class ReceiveBufferTest {
             assertThat(SeqMath.seqDelta(released.get(i - 1), released.get(i))).isEqualTo(1);
         }
     }
+
+    /**
+     * Found by the impairment matrix (its receive-buffer occupancy check, long mode): a duplicate (or late) packet
+     * returned before polling, so packets behind a gap stayed buffered past the latency for as long as only
+     * duplicates arrived. Every arrival advances the clock.
+     */
+    @Test
+    void duplicateArrival_releasesAGapThatWaitedOutTheLatency() {
+        started();
+        push(10, 100, 0);
+        push(12, 300, 10);                 // 11 is missing: 12 waits
+        assertThat(out).containsExactly("10@100");
+        push(10, 100, 150);                // a duplicate, 140 ms after 12 arrived (latency 100 ms)
+        assertThat(out).containsExactly("10@100", "!12@300");
+        assertThat(buf.bufferedPackets()).isZero();
+        assertThat(buf.lost()).isEqualTo(1);
+        assertThat(buf.duplicates()).isEqualTo(1);
+    }
 }

@@ -95,9 +95,13 @@ final class LoopedCapture {
      * SDP's ports), timestamps from 2026-11-21T10:00:00Z.
      */
     static Path writePcap(String fixture, double seconds, Path out) throws IOException {
-        List<Sent> plan = plan(fixture, 0, seconds);
+        return write(plan(fixture, 0, seconds), out);
+    }
+
+    /** Writes datagrams (in list order) as a pcap file; see {@link #writePcap}. */
+    static Path write(List<Sent> plan, Path out) throws IOException {
         long base = 1_795_255_200L * 1_000_000_000L;
-        try (OutputStream os = Files.newOutputStream(out)) {
+        try (OutputStream os = new java.io.BufferedOutputStream(Files.newOutputStream(out), 1 << 16)) {
             ByteBuffer h = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
             h.putInt(0xa1b23c4d).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(65535).putInt(101);
             os.write(h.array());

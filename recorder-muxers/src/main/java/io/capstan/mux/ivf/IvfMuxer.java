@@ -56,6 +56,7 @@ public final class IvfMuxer implements Muxer {
     private long frames;
     private long firstPts = Long.MIN_VALUE;
     private long lastPts = Long.MIN_VALUE;
+    private long minInterval = Long.MAX_VALUE;
     private int width;
     private int height;
     private boolean seenKeyframe;
@@ -116,6 +117,9 @@ public final class IvfMuxer implements Muxer {
         long pts = Math.floorDiv(frame.ptsMicros() * 9 + 50, 100);
         if (lastPts != Long.MIN_VALUE && pts <= lastPts) {
             pts = lastPts + 1;
+        }
+        if (lastPts != Long.MIN_VALUE) {
+            minInterval = Math.min(minInterval, pts - lastPts);
         }
         if (firstPts == Long.MIN_VALUE) {
             firstPts = pts;
@@ -182,8 +186,9 @@ public final class IvfMuxer implements Muxer {
         long length = 0;
         if (frames > 0) {
             long span = lastPts - firstPts;
-            // the last frame lasts as long as the average frame: length = frames x mean interval
-            length = frames > 1 ? span + span / (frames - 1) : 0;
+            // the last frame lasts one frame period: the shortest interval seen (not the mean, which spans the
+            // gaps left by frames dropped for loss)
+            length = frames > 1 ? span + minInterval : 0;
         }
         header(scratch.reset(), length, frames);
         out.patch(0, scratch.array(), 0, scratch.length());

@@ -42,6 +42,7 @@ final class Track {
     /** Decode time of the first staged sample (the fragment's tfdt for this track). */
     long fragmentBaseTime;
     long lastDuration;
+    long minDuration = Long.MAX_VALUE;
     long samples;
 
     byte[] data = new byte[64 * 1024];
@@ -131,6 +132,7 @@ final class Track {
         stagedBytes += heldSize;
         decodeTime += d;
         lastDuration = d;
+        minDuration = Math.min(minDuration, d);
         samples++;
         holding = false;
         heldSize = 0;
@@ -153,7 +155,7 @@ final class Track {
 
     /**
      * Duration (ticks) of the held frame when no successor will come: the packet's own length for audio codecs
-     * that say it, otherwise the previous sample's duration (or 1/30 s for a lone video frame).
+     * that say it, otherwise the shortest sample duration so far (or 1/30 s for a lone video frame).
      */
     long finalDuration() {
         long d = switch (codec) {
@@ -169,7 +171,9 @@ final class Track {
         if (d > 0) {
             return d;
         }
-        return lastDuration > 0 ? lastDuration : Math.max(1, timescale / 30);
+        // one frame period: the shortest sample so far, not the previous one (which spans the gap when frames
+        // were dropped for loss before the last one)
+        return minDuration != Long.MAX_VALUE ? minDuration : Math.max(1, timescale / 30);
     }
 
     /** Ticks of {@code micros} in this track's timescale, rounded. */

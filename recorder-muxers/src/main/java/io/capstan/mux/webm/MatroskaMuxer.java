@@ -87,6 +87,7 @@ public final class MatroskaMuxer implements Muxer {
         long firstTs = Long.MIN_VALUE;
         long lastTs = Long.MIN_VALUE;
         long lastDurationMs;
+        long minIntervalMs = Long.MAX_VALUE;
         long count;
         boolean seenKeyframe;
 
@@ -187,6 +188,9 @@ public final class MatroskaMuxer implements Muxer {
             }
         }
         writeSimpleBlock(t.number, (int) (ts - clusterTs), key, frame.array(), frame.length());
+        if (t.lastTs != Long.MIN_VALUE) {
+            t.minIntervalMs = Math.min(t.minIntervalMs, ts - t.lastTs);
+        }
         t.lastDurationMs = durationMs(t, frame, ts);
         if (t.firstTs == Long.MIN_VALUE) {
             t.firstTs = ts;
@@ -196,14 +200,18 @@ public final class MatroskaMuxer implements Muxer {
         frames++;
     }
 
-    /** How long a frame lasts, for the Duration of the file: known for audio, the mean interval for video. */
+    /**
+     * How long a frame lasts, for the Duration of the file: known for audio; for video the shortest interval
+     * between frames so far (one frame period). Not the mean: after frames dropped for loss (a GOP waiting for its
+     * keyframe) the mean spans the gap and the Duration would claim media past the last frame.
+     */
     private static long durationMs(Track t, EncodedFrame f, long ts) {
         TrackFormat fmt = t.format;
         return switch (fmt.codec()) {
             case OPUS -> Math.max(0, OpusPackets.packetSamples(f.array(), 0, f.length())) / 48;
             case PCMU, PCMA -> f.length() * 1000L / MatroskaCodecs.channels(fmt) / MatroskaCodecs.sampleRate(fmt);
             case AAC -> 1024_000L / MatroskaCodecs.sampleRate(fmt);
-            default -> t.count > 0 ? (ts - t.firstTs) / t.count : 0;
+            default -> t.minIntervalMs != Long.MAX_VALUE ? t.minIntervalMs : 0;
         };
     }
 

@@ -124,4 +124,24 @@ class IvfMuxerTest {
         assertThat(f.rejectReason(List.of(Codec.H264))).contains("ivf cannot hold H264");
         assertThat(f.extension(List.of(Codec.AV1))).isEqualTo("ivf");
     }
+
+    /**
+     * Found by the impairment matrix (AV1, 5 % loss, IVF): frames at 0 and 33 ms, a GOP dropped while waiting for a
+     * keyframe, then 1000..1100 ms. The stream length (libavformat's duration) ends one frame period after the
+     * last frame, not one mean interval (which spans the gap).
+     */
+    @Test
+    void length_afterAGapOfDroppedFrames_lastFrameLastsOneFramePeriod() throws IOException {
+        MemoryOutput out = new MemoryOutput();
+        IvfMuxer m = new IvfMuxer(out);
+        m.addTrack(TrackFormat.video(Codec.VP9, 320, 180, null));
+        EncodedFrame f = new EncodedFrame(16);
+        long[] ticks = {0, 3000, 90000, 93000, 96000, 99000};
+        for (int i = 0; i < ticks.length; i++) {
+            byte[] d = {(byte) i};
+            m.write(0, f.set(d, 0, 1).ptsMicros(ticks[i] * 1_000_000 / 90_000).keyframe(i == 0 || i == 2));
+        }
+        m.close();
+        assertThat(le(out.bytes(), 24, 4)).isEqualTo(99000 + 3000); // was 99000 + 99000 / 5
+    }
 }

@@ -250,4 +250,28 @@ class Mp4MuxerTest {
         assertThat(movie.track("vide").samples()).hasSize((int) v);
         assertThat(movie.duration()).isBetween(3_599_000L, 3_601_000L);
     }
+
+    /**
+     * Found by the impairment matrix (VP8, 20 % loss, MP4): frames at 0, 33, 67 ms, a GOP dropped while waiting for
+     * a keyframe, then a keyframe at 2 s as the last frame. The last sample lasts one frame period (3000 ticks), not
+     * the previous sample's duration (which spans the 1.93 s gap), so the track ends at 2.033 s.
+     */
+    @Test
+    void lastSample_afterAGapOfDroppedFrames_lastsOneFramePeriod() throws Exception {
+        long[] pts = {0, 33_333, 66_667, 2_000_000};
+        List<TestMedia.Frame> frames = new java.util.ArrayList<>();
+        for (int i = 0; i < pts.length; i++) {
+            frames.add(new TestMedia.Frame(new byte[] {0, 0, 0, 2, 0x65, (byte) i}, pts[i], i == 0 || i == 3));
+        }
+        MemoryOutput out = new MemoryOutput();
+        Mp4Muxer m = Mp4Muxer.progressive(out, Mp4Fixtures.OPTIONS);
+        m.addTrack(VIDEO);
+        Feed.write(m, 0, frames);
+        m.close();
+        Mp4Reader.Track video = Mp4Reader.read(save(out, "gap.mp4")).track("vide");
+        // (microsecond pts give 2999 / 3001 ticks around 3000)
+        assertThat(video.samples().get(2).duration()).isEqualTo(174000L);
+        assertThat(video.samples().get(3).duration()).isBetween(2999L, 3001L); // was 174000
+        assertThat(video.mediaDuration()).isBetween(182998L, 183002L);
+    }
 }

@@ -309,4 +309,21 @@ class MatroskaMuxerTest {
                 .isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> m.addTrack(OPUS)).isInstanceOf(IllegalStateException.class);
     }
+
+    /**
+     * Found by the impairment matrix (AV1, 5 % loss): frames at 0 and 33 ms, then a GOP dropped while waiting for
+     * a keyframe, then 1000..1100 ms. The last frame lasts one frame period (33 ms), not the mean interval over the
+     * gap (220 ms), so Duration is 1133 ms, where the media ends.
+     */
+    @Test
+    void duration_afterAGapOfDroppedFrames_lastFrameLastsOneFramePeriod() throws IOException {
+        List<In> in = new ArrayList<>();
+        long[] ptsMs = {0, 33, 1000, 1033, 1067, 1100};
+        for (int i = 0; i < ptsMs.length; i++) {
+            in.add(new In(0, new byte[] {(byte) i, 1, 2, 3}, ptsMs[i] * 1000, i == 0 || i == 2));
+        }
+        MemoryOutput out = new MemoryOutput();
+        mux(out, DocType.WEBM, MatroskaMuxer.Options.DEFAULT, List.of(VP8), in, true);
+        assertThat(segment(out.bytes()).child(INFO).child(DURATION).float64()).isEqualTo(1133.0);
+    }
 }
