@@ -49,7 +49,14 @@ final class SessionLane implements Runnable {
     private final RecordingSession session;
     private final RecorderExecutor executor;
     private final MpscArrayQueue<Object> queue;     // producers: pushing / control threads; consumer: the lane
-    private final SpmcArrayQueue<EncodedFrame> pool; // producer: the lane; consumers: pushing threads
+    /**
+     * Free frames per track (producer: the lane; consumers: that track's pushing thread). Per track, so a buffer
+     * that grew for a video keyframe is reused for video and audio frames stay small: a frame keeps the largest
+     * buffer it ever needed, and one shared pool let every frame in flight grow to the largest keyframe.
+     */
+    private final SpmcArrayQueue<EncodedFrame>[] pools;
+    /** The buffer a new frame of each track starts with: 16 KiB for video, 2 KiB for audio. */
+    private final int[] initialCapacity;
     private final AtomicInteger allocated = new AtomicInteger();
     private final int poolCapacity;
     private final AtomicBoolean scheduled = new AtomicBoolean();
@@ -116,7 +123,12 @@ final class SessionLane implements Runnable {
         this.specs = specs;
         this.groups = groups;
         this.poolCapacity = poolCapacity;
-        this.pool = new SpmcArrayQueue<>(poolCapacity);
+        this.pools = new SpmcArrayQueue[specs.length];
+        this.initialCapacity = new int[specs.length];
+        for (int t = 0; t < specs.length; t++) {
+            pools[t] = new SpmcArrayQueue<>(poolCapacity); // every frame may be of one track
+            initialCapacity[t] = specs[t].codec().isVideo() ? 16 * 1024 : 2 * 1024;
+        }
         this.queue = new MpscArrayQueue<>(poolCapacity + 1024);
         this.waiting = new AtomicReferenceArray<>(specs.length);
         this.wakeBatch = Math.max(1, Math.min(256, poolCapacity / 8));
@@ -149,12 +161,16 @@ final class SessionLane implements Runnable {
      * track ({@link TrackInput} serializes its pushes).
      */
     EncodedFrame borrow(int track, long waitNanos) {
-        EncodedFrame f = pool.poll();
+        EncodedFrame f = pools[track].poll();
         if (f != null) {
             return f;
         }
         if (allocated.get() < poolCapacity && allocated.incrementAndGet() <= poolCapacity) {
-            return new EncodedFrame(16 * 1024);
+            return new EncodedFrame(initialCapacity[track]);
+        }
+        f = steal(track);
+        if (f != null) {
+            return f;
         }
         if (waitNanos <= 0) {
             return null;
@@ -165,7 +181,10 @@ final class SessionLane implements Runnable {
         waiters.incrementAndGet(); // full fence: the lane reads waiters after returning frames (see wakeWaiters)
         try {
             while (true) {
-                f = pool.poll();
+                f = pools[track].poll();
+                if (f == null) {
+                    f = steal(track);
+                }
                 if (f != null) {
                     return f;
                 }
@@ -179,6 +198,23 @@ final class SessionLane implements Runnable {
             waiting.set(track, null);
             waiters.decrementAndGet();
         }
+    }
+
+    /**
+     * A free frame of another track, once every frame the session may have exists: a track that starts late (or
+     * after a long run of the other) must not wait for frames that all sit in the other tracks' pools. The frame
+     * then belongs to {@code track} and returns to its pool.
+     */
+    private EncodedFrame steal(int track) {
+        for (int t = 0; t < pools.length; t++) {
+            if (t != track) {
+                EncodedFrame f = pools[t].poll();
+                if (f != null) {
+                    return f;
+                }
+            }
+        }
+        return null;
     }
 
     /** Queues a filled frame (always fits: the queue is larger than the pool). */
@@ -438,7 +474,7 @@ final class SessionLane implements Runnable {
 
     /** Returns a written or dropped frame to the pool (lane only); wakes waiting pushers every few frames. */
     private void recycle(EncodedFrame f) {
-        pool.offer(f); // always fits: the pool holds every frame ever allocated
+        pools[f.track()].offer(f); // always fits: each pool can hold every frame ever allocated
         if (++returnedSinceWake >= wakeBatch) {
             wakeWaiters();
         }

@@ -117,6 +117,40 @@ class LaneHandOffTest {
     }
 
     @Test
+    void frames_arePooledPerTrack_aTrackStartingAfterThePoolIsFull_takesTheOthersFrames() throws Exception {
+        MemoryOutputs mem = new MemoryOutputs();
+        RecorderExecutor executor = RecorderExecutor.create(1, "handoff-late");
+        try {
+            RecordingSession s = builder("late", mem, executor).maxFramesInFlight(16).syncWindow(Duration.ZERO)
+                    .backpressure(Duration.ofSeconds(30)).layout(Layout.PER_TRACK)
+                    .track(TrackSpec.of("a1", Codec.OPUS, 111)).track(TrackSpec.of("a2", Codec.OPUS, 111)).build();
+            s.start();
+            int n = 500;
+            mem.writeDelayMillis = 1; // the lane lags: all 16 frames get allocated, every one of them for a1
+            for (int i = 0; i < n; i++) {
+                byte[] p = opus(i, 960L * i, 100);
+                s.track("a1").pushRtp(p, 0, p.length, i * 20 * MS);
+            }
+            mem.writeDelayMillis = 0;
+            for (int i = 0; i < n; i++) {
+                byte[] p = opus(i, 960L * i, 101);
+                s.track("a2").pushRtp(p, 0, p.length, (n + i) * 20 * MS);
+            }
+            s.stop();
+            assertThat(s.track("a1").stats().framesOut()).isEqualTo(n);
+            for (String t : List.of("a1", "a2")) {
+                TrackStats st = s.track(t).stats();
+                assertThat(st.overflowDropped()).as(t).isZero();
+                assertThat(st.framesOut()).as(t).isEqualTo(n);
+            }
+            assertThat(ptsOfTrack(mem, 0)).hasSize(n);
+            assertThat(ptsOfTrack(mem, 1)).hasSize(n);
+        } finally {
+            executor.close();
+        }
+    }
+
+    @Test
     void manySessions_fewWorkers_allWritten_thenWorkersSleep_andCloseLeavesNoThread() throws Exception {
         RecorderExecutor executor = RecorderExecutor.create(2, "handoff-many");
         int sessions = 200;
