@@ -56,8 +56,8 @@ public final class RecordingSession implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RecordingSession.class);
 
-    /** {@link Builder#retainedSegments(int)} by default: 1024 segments, e.g. 2.8 hours of 10 s rotation. */
-    public static final int DEFAULT_RETAINED_SEGMENTS = 1024;
+    /** {@link Builder#retainedSegments(int)} by default: 256 segments, e.g. 43 minutes of 10 s rotation. */
+    public static final int DEFAULT_RETAINED_SEGMENTS = 256;
 
     private enum State { NEW, RUNNING, STOPPING, STOPPED }
 
@@ -680,7 +680,7 @@ public final class RecordingSession implements AutoCloseable {
 
         /** Frames that may be queued or held on the lane at once (default 4096). */
         /**
-         * How many closed segments {@link #stop()} returns at most, the most recent (1024 by default). Every
+         * How many closed segments {@link #stop()} returns at most, the most recent (256 by default). Every
          * segment is reported by a {@link RecordingEvent.SegmentClosed} when it closes; the limit keeps a
          * recording that rotates for days from holding all their metadata in memory.
          */
