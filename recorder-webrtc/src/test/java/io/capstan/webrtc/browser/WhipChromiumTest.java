@@ -16,6 +16,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -72,28 +74,12 @@ class WhipChromiumTest {
         }
     }
 
-    @Test
-    void vp8AndOpus_fromTheFakeCameraAndMicrophone() throws Exception {
-        Path file = publish("VP8", "devices", 5.0);
-        assertRecording(file, "vp8", 5.0);
-    }
-
-    @Test
-    void h264AndOpus_fromTheFakeCameraAndMicrophone() throws Exception {
-        Path file = publish("H264", "devices", 5.0);
-        assertRecording(file, "h264", 5.0);
-    }
-
-    @Test
-    void vp9AndOpus_fromTheFakeCameraAndMicrophone() throws Exception {
-        Path file = publish("VP9", "devices", 5.0);
-        assertRecording(file, "vp9", 5.0);
-    }
-
-    @Test
-    void av1AndOpus_fromTheFakeCameraAndMicrophone() throws Exception {
-        Path file = publish("AV1", "devices", 5.0);
-        assertRecording(file, "av1", 5.0);
+    /** Each video codec the answer can pick, with Opus, from Chromium's fake camera and microphone. */
+    @ParameterizedTest(name = "{0} + Opus")
+    @CsvSource({"VP8, vp8", "H264, h264", "VP9, vp9", "AV1, av1"})
+    void videoAndOpus_fromTheFakeCameraAndMicrophone(String offered, String ffprobeCodec) throws Exception {
+        Path file = publish(offered, "devices", 5.0);
+        assertRecording(file, ffprobeCodec, 5.0);
     }
 
     @Test
