@@ -187,6 +187,8 @@ public final class IceDtlsTransport implements WebRtcTransport, AutoCloseable {
         private volatile Reception[] receptions = new Reception[0];
         private final Map<Long, Long> lastPli = new ConcurrentHashMap<>();
         private final Map<Integer, NegotiatedTrack> byPayloadType = new LinkedHashMap<>();
+        /** Per RTP payload type (0-127): whether sequence gaps are NACKed. */
+        private final boolean[] nackable = new boolean[128];
         private final byte[] rtcpOut = new byte[1500];
         private final AtomicLong notKeyed = new AtomicLong();
         /** Packets that arrived before the SRTP keys; only the receive thread touches it. */
@@ -207,7 +209,11 @@ public final class IceDtlsTransport implements WebRtcTransport, AutoCloseable {
             this.sink = sink;
             this.dtlsIo = new PacketQueueTransport(ice::send);
             for (NegotiatedTrack t : negotiation.tracks()) {
-                byPayloadType.put(t.spec().payloadType(), t);
+                int pt = t.spec().payloadType();
+                byPayloadType.put(pt, t);
+                // gaps are NACKed on video whose answer kept generic NACK feedback (RFC 4585 section 4.2)
+                nackable[pt] = t.spec().codec().kind() == MediaKind.VIDEO
+                        && negotiation.answerSdp().contains("a=rtcp-fb:" + pt + " nack\r\n");
             }
         }
 
@@ -360,7 +366,7 @@ public final class IceDtlsTransport implements WebRtcTransport, AutoCloseable {
                 if (r != null) {
                     int seq = ((buf[2] & 0xFF) << 8) | (buf[3] & 0xFF);
                     int gap = r.packet(seq, io.capstan.rtp.RtpPacket.readUint32(buf, 4), now);
-                    if (gap > 0 && gap <= 17 && track.spec().codec().kind() == MediaKind.VIDEO && nack(track)) {
+                    if (gap > 0 && gap <= 17 && nackable[pt]) {
                         sendNack(ssrc, (seq - gap) & 0xFFFF, gap);
                     }
                 }
@@ -375,10 +381,6 @@ public final class IceDtlsTransport implements WebRtcTransport, AutoCloseable {
                 }
             }
             return null;
-        }
-
-        private boolean nack(NegotiatedTrack t) {
-            return negotiation.answerSdp().contains("a=rtcp-fb:" + t.spec().payloadType() + " nack\r\n");
         }
 
         private void sendNack(long mediaSsrc, int firstSeq, int count) {

@@ -459,15 +459,20 @@ public final class CapstanCli {
             }
         }
         for (SegmentInfo s : segments) {
-            stdout.println("wrote " + s.location() + " (" + s.container().id() + ", " + String.join("+", s.tracks())
-                    + ", " + s.totalFrames() + " frames, " + String.format(Locale.ROOT, "%.3f", s.durationMicros() / 1e6)
-                    + " s, " + s.bytes() + " bytes)");
+            stdout.println(wrote(s));
         }
         if (segments.isEmpty()) {
             throw new CliException(1, "no media was recorded: no packets matched the SDP's tracks (ports "
                     + rec.ports() + ")" + (rec.session.errors().isEmpty() ? "" : "; " + rec.session.errors().get(0)));
         }
         return 0;
+    }
+
+    /** The line every recording command prints per file it wrote. */
+    static String wrote(SegmentInfo s) {
+        return "wrote " + s.location() + " (" + s.container().id() + ", " + String.join("+", s.tracks()) + ", "
+                + s.totalFrames() + " frames, " + String.format(Locale.ROOT, "%.3f", s.durationMicros() / 1e6)
+                + " s, " + s.bytes() + " bytes)";
     }
 
     // ---------------------------------------------------------------- recover

@@ -26,7 +26,6 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 
@@ -147,9 +146,7 @@ final class WhipRecorder implements AutoCloseable {
             m.put("reason", r.reason());
             List<Object> files = new ArrayList<>();
             for (SegmentInfo s : r.segments()) {
-                out.println("wrote " + s.location() + " (" + s.container().id() + ", " + String.join("+", s.tracks())
-                        + ", " + s.totalFrames() + " frames, "
-                        + String.format(Locale.ROOT, "%.3f", s.durationMicros() / 1e6) + " s, " + s.bytes() + " bytes)");
+                out.println(CapstanCli.wrote(s));
                 Map<String, Object> f = new LinkedHashMap<>();
                 f.put("path", s.location());
                 f.put("container", s.container().id());
